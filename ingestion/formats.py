@@ -1,0 +1,126 @@
+"""Readers for each supported format. Heavy parsers are imported here only, when a file needs them."""
+
+import io
+import logging
+import zipfile
+
+from django.conf import settings
+
+from ingestion.extraction import Extracted, ExtractionError
+
+logger = logging.getLogger(__name__)
+
+# Tags whose content is never document text, and tags that end a block of text.
+_DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "nav", "head"]
+_BLOCK_TAGS = [
+    "p", "div", "section", "article", "main", "aside", "header", "footer", "li", "ul", "ol", "dl", "dt", "dd",
+    "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "pre", "blockquote", "figure", "figcaption", "hr", "form",
+]  # fmt: skip
+
+
+def extract_pdf(data: bytes) -> Extracted:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ExtractionError("The PDF is password-protected. Remove the password and upload it again.")
+        pages = [_page_text(page) for page in reader.pages]
+        title = str(reader.metadata.title or "") if reader.metadata else ""
+    except ExtractionError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise ExtractionError("The PDF is password-protected. Remove the password and upload it again.") from exc
+    except (PdfReadError, Exception) as exc:  # a hostile PDF can raise almost anything inside the parser
+        logger.info("unreadable PDF: %r", exc)
+        raise ExtractionError("The PDF is damaged or not a valid PDF file, and could not be read.") from exc
+    if not any(page.strip() for page in pages):
+        raise ExtractionError(
+            "The PDF has no text layer (it is probably a scanned image). Run OCR on it, then upload it again."
+        )
+    return Extracted(pages=pages, title=title, paged=True)
+
+
+def _page_text(page: object) -> str:
+    """One page's text; a page that fails alone is kept empty rather than failing the document."""
+    try:
+        return str(page.extract_text())  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001
+        logger.info("PDF page could not be read: %r", exc)
+        return ""
+
+
+def check_zip_bomb(data: bytes) -> None:
+    """Refuse an archive whose content would expand past the limit, before anything is decompressed."""
+    limit = settings.DOCX_MAX_UNCOMPRESSED_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ExtractionError("The DOCX file is damaged and cannot be opened.") from exc
+    total = sum(info.file_size for info in infos)
+    if total > limit or len(infos) > 10_000:
+        raise ExtractionError(
+            f"The DOCX file would expand to {total / 1e6:,.0f} MB ({len(infos)} parts), over the limit of "
+            f"{limit / 1e6:,.0f} MB: refused as a possible zip bomb."
+        )
+
+
+def extract_docx(data: bytes) -> Extracted:
+    check_zip_bomb(data)
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        pages: list[list[str]] = [[]]
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                pages[-1].append(_table_text(block))
+                continue
+            pages[-1].append(block.text)
+            if block.contains_page_break or block._p.xpath("./w:r/w:br[@w:type='page']"):
+                pages.append([])  # Word's rendered or hard page break: the text after it is on the next page
+        title = document.core_properties.title or ""
+    except ExtractionError:
+        raise
+    except Exception as exc:  # lxml, zipfile or python-docx errors on a malformed part
+        logger.info("unreadable DOCX: %r", exc)
+        raise ExtractionError("The DOCX file is damaged or not a valid Word document, and could not be read.") from exc
+    return Extracted(pages=["\n\n".join(p for p in page if p.strip()) for page in pages], title=title, paged=True)
+
+
+def _table_text(table: object) -> str:
+    rows = []
+    for row in table.rows:  # type: ignore[attr-defined]
+        cells: list[str] = []
+        for cell in row.cells:
+            text = " ".join(cell.text.split())
+            if text and (not cells or cells[-1] != text):  # merged cells repeat their text
+                cells.append(text)
+        rows.append(" | ".join(cells))
+    return "\n".join(row for row in rows if row)
+
+
+def html_to_text(markup: str) -> Extracted:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "lxml")
+    title_tag = soup.find("title")
+    title = title_tag.get_text(" ", strip=True) if title_tag else ""
+    if not title and (heading := soup.find("h1")):
+        title = heading.get_text(" ", strip=True)
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_after("\n\n")
+    return Extracted(pages=[soup.get_text()], title=title, paged=False)
+
+
+def markdown_to_text(source: str) -> Extracted:
+    from markdown_it import MarkdownIt
+
+    return html_to_text(MarkdownIt("commonmark").render(source))

@@ -1,0 +1,193 @@
+"""Writes on documents: upload, queue, re-ingest, delete, and the sweep of stuck documents.
+
+The ingestion pipeline itself (extract, chunk, embed, store) is in ingestion/pipeline.py.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ingestion.extraction import ExtractionError, sniff_content_type
+from ingestion.models import Document
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class UploadOutcome:
+    name: str
+    document: Document | None
+    message: str
+    created: bool = False
+    queued: bool | None = None  # set once the queue was tried (after commit); False: the broker was unreachable
+
+
+def human_size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    raise AssertionError("unreachable")
+
+
+def _read_limited(stream: IO[bytes], size: int | None, name: str) -> bytes | str:
+    """The file's bytes, or a refusal message when it is over UPLOAD_MAX_BYTES (checked before storing)."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if size is not None and size > limit:
+        return f"{name} is {human_size(size)}, over the upload limit of {human_size(limit)}; it was not stored."
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        return f"{name} is over the upload limit of {human_size(limit)}; it was not stored."
+    return data
+
+
+def document_create(
+    *,
+    name: str,
+    stream: IO[bytes],
+    size: int | None = None,
+    uploaded_by: User | AnonymousUser | None = None,
+    language: str = "",
+    title: str = "",
+    external_id: str = "",
+    enqueue: bool = True,
+) -> UploadOutcome:
+    """Store one uploaded file as a queued Document, unless it is refused or already uploaded.
+
+    enqueue=False leaves it queued for a caller that ingests in-process (the ingest commands).
+    """
+    name = Path(name).name[:255] or "unnamed"
+    data = _read_limited(stream, size, name)
+    if isinstance(data, str):
+        return UploadOutcome(name=name, document=None, message=data)
+    try:
+        content_type = sniff_content_type(data, name)
+    except ExtractionError as exc:
+        return UploadOutcome(name=name, document=None, message=f"{name} was not stored: {exc}")
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = Document.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        return _duplicate(name, existing)
+    user = uploaded_by if uploaded_by is not None and uploaded_by.is_authenticated else None
+    document = Document(
+        title=(title or Path(name).stem)[:500],
+        original_name=name,
+        sha256=sha256,
+        content_type=content_type,
+        size_bytes=len(data),
+        language=language or settings.DEFAULT_TEXT_SEARCH_LANGUAGE,
+        external_id=external_id,
+        uploaded_by=user,
+    )
+    document.file.save(name, ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+            outcome = UploadOutcome(
+                name=name, document=document, message=f"{name} was queued for ingestion.", created=True
+            )
+            if enqueue:
+                transaction.on_commit(lambda: _enqueue_into(outcome))
+    except IntegrityError:  # the same file uploaded at the same moment by someone else
+        document.file.delete(save=False)
+        return _duplicate(name, Document.objects.get(sha256=sha256))
+    return outcome
+
+
+def _duplicate(name: str, existing: Document) -> UploadOutcome:
+    return UploadOutcome(
+        name=name,
+        document=existing,
+        message=f"{name} is already uploaded as \u201c{existing.title}\u201d "
+        f"(status: {existing.get_status_display()}); no second copy was stored.",
+    )
+
+
+def _enqueue_into(outcome: UploadOutcome) -> None:
+    assert outcome.document is not None
+    outcome.queued = document_enqueue(document_id=outcome.document.pk)
+    if not outcome.queued:
+        outcome.message = (
+            f"{outcome.name} was stored, but the task queue (Redis) is unreachable right now: it stays queued "
+            "and will be ingested automatically when the queue is back."
+        )
+
+
+def document_enqueue(*, document_id: int) -> bool:
+    """Send the ingestion task; False (logged) when the broker cannot be reached. The sweep retries later."""
+    from ingestion.tasks import ingest_document
+
+    try:
+        ingest_document.apply_async(args=(document_id,), retry=False)
+    except Exception:  # kombu and redis raise many connection error types
+        logger.warning("could not queue document %s for ingestion; the sweep will retry", document_id, exc_info=True)
+        return False
+    return True
+
+
+@transaction.atomic
+def document_reingest(*, document: Document) -> None:
+    """Queue the document again; its current chunks stay searchable until the new ones replace them."""
+    Document.objects.filter(pk=document.pk).update(
+        status=Document.Status.QUEUED, error="", attempts=0, chunks_done=0, updated_at=timezone.now()
+    )
+    transaction.on_commit(lambda: document_enqueue(document_id=document.pk))
+
+
+@transaction.atomic
+def document_delete(*, document: Document) -> None:
+    """Delete the document, its chunks (cascade) and, once committed, its stored file."""
+    storage, file_name = document.file.storage, document.file.name
+    document.delete()
+    if file_name:
+        transaction.on_commit(lambda: storage.delete(file_name))
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    requeued: int
+    failed: int
+
+
+def documents_sweep_stuck(*, now: datetime | None = None) -> SweepResult:
+    """Documents left processing by a dead worker, or queued while the broker was down, are queued again.
+
+    A document interrupted INGEST_MAX_ATTEMPTS times is failed instead, so a file that kills workers
+    cannot loop forever.
+    """
+    now = now or timezone.now()
+    stuck_before = now - timedelta(seconds=settings.INGEST_STUCK_AFTER_SECONDS)
+    waiting_before = now - timedelta(seconds=settings.INGEST_REQUEUE_AFTER_SECONDS)
+    processing = Document.objects.filter(status=Document.Status.PROCESSING, updated_at__lt=stuck_before)
+    failed = processing.filter(attempts__gte=settings.INGEST_MAX_ATTEMPTS).update(
+        status=Document.Status.FAILED,
+        error=interrupted_message(settings.INGEST_MAX_ATTEMPTS),
+        finished_at=now,
+        updated_at=now,
+    )
+    stuck = list(processing.values_list("pk", flat=True))
+    Document.objects.filter(pk__in=stuck).update(status=Document.Status.QUEUED, updated_at=now)
+    waiting = Document.objects.filter(status=Document.Status.QUEUED, updated_at__lt=waiting_before)
+    to_queue = sorted(set(stuck) | set(waiting.values_list("pk", flat=True)))
+    for document_id in to_queue:
+        if document_enqueue(document_id=document_id):
+            Document.objects.filter(pk=document_id).update(updated_at=timezone.now())
+    if to_queue or failed:
+        logger.info("sweep: %d documents re-queued, %d failed", len(to_queue), failed)
+    return SweepResult(requeued=len(to_queue), failed=failed)
+
+
+def interrupted_message(attempts: int) -> str:
+    return (
+        f"Ingestion was interrupted {attempts} times (the worker stopped, was restarted or ran out of memory "
+        "while reading this file). Re-ingest it to try again; if it keeps failing, the file may be too large."
+    )

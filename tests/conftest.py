@@ -1,0 +1,102 @@
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.db import connection
+
+from ingestion.models import Document
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_DIR = ROOT / "demo" / "documents"
+
+
+@pytest.fixture
+def demo_dir() -> Path:
+    return DEMO_DIR
+
+
+def worker_database_url() -> str:
+    """The URL of the test database pytest-django created, for processes the tests start."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = ROOT / "var" / "test-worker.log"
+
+    def start(self, **extra_env: str) -> None:
+        env = {**os.environ, "DATABASE_URL": worker_database_url(), "DB_CONN_MAX_AGE": "0", **extra_env}
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "ragsite",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        from ragsite.celery import app
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited early; see {self.log}")
+            if app.control.ping(timeout=0.5):
+                return
+        raise RuntimeError(f"celery worker did not answer within 60 s; see {self.log}")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[Worker]:
+    """A real Celery worker process on the real Redis, reading and writing the test database."""
+    from ragsite.celery import app
+
+    app.control.purge()
+    worker = Worker()
+    yield worker
+    worker.stop()
+    app.control.purge()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 120, interval: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def wait_until_settled(ids: list[int], timeout: float = 180) -> None:
+    settled = [Document.Status.READY, Document.Status.FAILED]
+    wait_for(lambda: Document.objects.filter(pk__in=ids, status__in=settled).count() == len(ids), timeout)

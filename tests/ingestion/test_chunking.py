@@ -1,0 +1,68 @@
+import itertools
+
+import pytest
+
+from ingestion.chunking import chunk_text, join_pages, sentence_spans
+from ingestion.embedding import get_token_offsets
+
+
+@pytest.fixture(scope="module")
+def offsets():
+    return get_token_offsets()
+
+
+def count(offsets, text: str) -> int:
+    return len(offsets([text])[0])
+
+
+def test_chunks_stay_within_the_token_budget_and_cover_the_text(offsets) -> None:
+    text = " ".join(f"Sentence number {i} talks about lanterns and glass." for i in range(200))
+    chunks = chunk_text([text], offsets, target_tokens=100, overlap_tokens=20)
+    assert len(chunks) > 5
+    assert all(count(offsets, c.text) <= 100 for c in chunks)
+    assert chunks[0].char_start == 0 and chunks[-1].char_end == len(text)
+    for previous, following in itertools.pairwise(chunks):
+        assert following.char_start <= previous.char_end  # overlapping or adjacent, nothing skipped
+
+
+def test_chunks_overlap_by_whole_sentences(offsets) -> None:
+    text = " ".join(f"Fact {i} is about the cooperative." for i in range(100))
+    chunks = chunk_text([text], offsets, target_tokens=60, overlap_tokens=20)
+    overlap = chunks[0].char_end - chunks[1].char_start
+    assert overlap > 0
+    assert chunks[1].text.startswith("Fact ")
+
+
+def test_chunks_break_at_sentence_ends(offsets) -> None:
+    text = " ".join(f"This is sentence {i} of a long report." for i in range(100))
+    chunks = chunk_text([text], offsets, target_tokens=50, overlap_tokens=0)
+    assert all(c.text.endswith(".") for c in chunks)
+
+
+def test_a_sentence_longer_than_a_chunk_is_cut_at_token_boundaries(offsets) -> None:
+    text = "word " * 1000
+    chunks = chunk_text([text.strip()], offsets, target_tokens=200, overlap_tokens=40)
+    assert all(count(offsets, c.text) <= 200 for c in chunks)
+    assert sum(c.text.count("word") for c in chunks) >= 1000
+
+
+def test_page_numbers_follow_the_text(offsets) -> None:
+    pages = ["Alpha page one. " * 30, "Beta page two. " * 30, "Gamma page three. " * 30]
+    chunks = chunk_text(pages, offsets, target_tokens=60, overlap_tokens=0)
+    joined, _ = join_pages(pages)
+    for chunk in chunks:
+        assert joined[chunk.char_start : chunk.char_end] == chunk.text
+        if "Alpha" in chunk.text:
+            assert chunk.page_start == 1
+        if "Gamma" in chunk.text:
+            assert chunk.page_end == 3
+    assert any(c.page_start != c.page_end for c in chunks) or len(chunks) >= 3
+
+
+def test_empty_pages_give_no_chunks(offsets) -> None:
+    assert chunk_text(["", ""], offsets) == []
+
+
+def test_sentence_spans_split_paragraphs_and_sentences() -> None:
+    text = "One. Two?\n\nThree!"
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["One.", "Two?", "Three!"]

@@ -1,0 +1,130 @@
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from demo.pdfwriter import make_pdf
+from ingestion.models import Document
+from ingestion.services import document_create, document_delete, documents_sweep_stuck
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(data: bytes, name: str = "notes.txt", **kwargs):
+    return document_create(name=name, stream=io.BytesIO(data), size=len(data), enqueue=False, **kwargs)
+
+
+def test_upload_stores_a_queued_document_with_detected_type_and_hash() -> None:
+    outcome = upload(make_pdf(["Quarterly report."]), "report.pdf")
+    document = outcome.document
+    assert outcome.created and document is not None
+    assert document.status == Document.Status.QUEUED
+    assert document.content_type == "application/pdf"
+    assert len(document.sha256) == 64 and document.size_bytes > 0
+    assert default_storage.exists(document.file.name)
+
+
+def test_file_over_the_size_limit_is_refused_before_it_is_stored(settings) -> None:
+    settings.UPLOAD_MAX_BYTES = 1000
+    outcome = upload(b"x" * 1001, "big.txt")
+    assert outcome.document is None and "over the upload limit" in outcome.message
+    assert Document.objects.count() == 0
+
+
+def test_size_limit_holds_when_the_declared_size_lies(settings) -> None:
+    settings.UPLOAD_MAX_BYTES = 1000
+    outcome = document_create(name="big.txt", stream=io.BytesIO(b"y" * 5000), size=10, enqueue=False)
+    assert outcome.document is None and "over the upload limit" in outcome.message
+
+
+def test_same_file_twice_is_stored_once_and_the_user_is_told() -> None:
+    first = upload(b"The same words.", "a.txt")
+    second = upload(b"The same words.", "b.txt")
+    assert first.created and not second.created
+    assert second.document == first.document
+    assert "already uploaded" in second.message
+    assert Document.objects.count() == 1
+
+
+def test_unsupported_content_is_refused_and_not_stored() -> None:
+    outcome = upload(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "image.pdf")
+    assert outcome.document is None and "PNG image" in outcome.message
+    assert Document.objects.count() == 0
+
+
+def test_empty_file_is_refused() -> None:
+    outcome = upload(b"", "empty.txt")
+    assert outcome.document is None and "empty" in outcome.message
+
+
+def test_upload_with_the_broker_down_keeps_the_document_queued_and_says_so(django_capture_on_commit_callbacks) -> None:
+    from ragsite.celery import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    app.pool.force_close_all()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            outcome = document_create(name="a.txt", stream=io.BytesIO(b"Queue me."), size=9)
+    finally:
+        app.conf.broker_url = original
+        app.pool.force_close_all()
+    assert outcome.document is not None
+    assert outcome.queued is False
+    assert "unreachable" in outcome.message
+    outcome.document.refresh_from_db()
+    assert outcome.document.status == Document.Status.QUEUED
+
+
+def test_delete_removes_the_stored_file(django_capture_on_commit_callbacks) -> None:
+    document = upload(b"Delete me.").document
+    assert document is not None
+    name = document.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        document_delete(document=document)
+    assert not Document.objects.exists()
+    assert not default_storage.exists(name)
+
+
+def test_sweep_requeues_documents_left_processing_by_a_dead_worker(settings, monkeypatch) -> None:
+    sent: list[int] = []
+    monkeypatch.setattr("ingestion.services.document_enqueue", lambda document_id: sent.append(document_id) or True)
+    stuck = upload(b"Stuck one.").document
+    fresh = upload(b"Still being worked on.").document
+    assert stuck is not None and fresh is not None
+    long_ago = timezone.now() - timedelta(seconds=settings.INGEST_STUCK_AFTER_SECONDS + 60)
+    Document.objects.filter(pk=stuck.pk).update(status="processing", attempts=1, updated_at=long_ago)
+    Document.objects.filter(pk=fresh.pk).update(status="processing", attempts=1, updated_at=timezone.now())
+    result = documents_sweep_stuck()
+    assert result.requeued == 1 and sent == [stuck.pk]
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stuck.status == Document.Status.QUEUED
+    assert fresh.status == Document.Status.PROCESSING
+
+
+def test_sweep_fails_a_document_that_keeps_killing_workers(settings, monkeypatch) -> None:
+    monkeypatch.setattr("ingestion.services.document_enqueue", lambda document_id: True)
+    document = upload(b"Poison.").document
+    assert document is not None
+    long_ago = timezone.now() - timedelta(seconds=settings.INGEST_STUCK_AFTER_SECONDS + 60)
+    Document.objects.filter(pk=document.pk).update(
+        status="processing", attempts=settings.INGEST_MAX_ATTEMPTS, updated_at=long_ago
+    )
+    assert documents_sweep_stuck().failed == 1
+    document.refresh_from_db()
+    assert document.status == Document.Status.FAILED
+    assert "interrupted" in document.error
+
+
+def test_sweep_requeues_documents_queued_while_the_broker_was_down(settings, monkeypatch) -> None:
+    sent: list[int] = []
+    monkeypatch.setattr("ingestion.services.document_enqueue", lambda document_id: sent.append(document_id) or True)
+    document = upload(b"Waiting.").document
+    assert document is not None
+    long_ago = timezone.now() - timedelta(seconds=settings.INGEST_REQUEUE_AFTER_SECONDS + 60)
+    Document.objects.filter(pk=document.pk).update(updated_at=long_ago)
+    assert documents_sweep_stuck().requeued == 1
+    assert sent == [document.pk]
