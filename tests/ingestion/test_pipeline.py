@@ -37,7 +37,8 @@ def test_pdf_is_indexed_with_pages_embeddings_and_text_search() -> None:
         assert 0 < chunk.token_count <= 200
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM ingestion_chunk WHERE document_id = %s AND search_vector @@ to_tsquery('english', 'glaze')",
+            "SELECT count(*) FROM ingestion_chunk "
+            "WHERE document_id = %s AND search_vector @@ to_tsquery('english', 'glaze')",
             [document.pk],
         )
         assert cursor.fetchone()[0] == len(chunks)
