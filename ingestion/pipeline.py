@@ -124,21 +124,22 @@ def _embed_and_store(group: list[Prepared], on_progress: Callable[[int], None] |
 def _embed_with_progress(
     texts: list[str], owners: list[int], group: list[Prepared], on_progress: Callable[[int], None] | None
 ) -> np.ndarray:
+    """Vectors in the order of texts. Texts are embedded longest first so that each batch pads little."""
     embedder = get_embedder()
-    parts = []
-    for start in range(0, len(texts), PROGRESS_SLICE):
-        batch = texts[start : start + PROGRESS_SLICE]
-        parts.append(embedder.embed(batch))
-        done = Counter(owners[: start + len(batch)])
-        for index in set(owners[start : start + len(batch)]):
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    vectors = np.zeros((len(texts), settings.EMBEDDING_DIMENSIONS), dtype=np.float32)
+    done: Counter[int] = Counter()
+    for start in range(0, len(order), PROGRESS_SLICE):
+        indices = order[start : start + PROGRESS_SLICE]
+        vectors[indices] = embedder.embed([texts[i] for i in indices])
+        done.update(owners[i] for i in indices)
+        for index in {owners[i] for i in indices}:
             Document.objects.filter(pk=group[index].document.pk).update(
                 chunks_done=done[index], updated_at=timezone.now()
             )
         if on_progress is not None:
-            on_progress(len(batch))
-    if not parts:
-        return np.zeros((0, settings.EMBEDDING_DIMENSIONS), dtype=np.float32)
-    return np.vstack(parts)
+            on_progress(len(indices))
+    return vectors
 
 
 def _store(prepared: Prepared, vectors: np.ndarray) -> None:

@@ -12,6 +12,18 @@ from ingestion.services import document_create, document_delete, documents_sweep
 pytestmark = pytest.mark.django_db
 
 
+def record_enqueues(monkeypatch) -> list[int]:
+    """Document ids the sweep queues, instead of sending them to the broker."""
+    sent: list[int] = []
+
+    def enqueue(*, document_id: int) -> bool:
+        sent.append(document_id)
+        return True
+
+    monkeypatch.setattr("ingestion.services.document_enqueue", enqueue)
+    return sent
+
+
 def upload(data: bytes, name: str = "notes.txt", **kwargs):
     return document_create(name=name, stream=io.BytesIO(data), size=len(data), enqueue=False, **kwargs)
 
@@ -63,14 +75,14 @@ def test_upload_with_the_broker_down_keeps_the_document_queued_and_says_so(djang
     from ragsite.celery import app
 
     original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
-    app.pool.force_close_all()
+    setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")  # nothing listens there  # noqa: B010
+    app.pool.force_close_all()  # type: ignore[attr-defined]
     try:
         with django_capture_on_commit_callbacks(execute=True):
             outcome = document_create(name="a.txt", stream=io.BytesIO(b"Queue me."), size=9)
     finally:
-        app.conf.broker_url = original
-        app.pool.force_close_all()
+        setattr(app.conf, "broker_url", original)  # noqa: B010
+        app.pool.force_close_all()  # type: ignore[attr-defined]
     assert outcome.document is not None
     assert outcome.queued is False
     assert "unreachable" in outcome.message
@@ -89,8 +101,7 @@ def test_delete_removes_the_stored_file(django_capture_on_commit_callbacks) -> N
 
 
 def test_sweep_requeues_documents_left_processing_by_a_dead_worker(settings, monkeypatch) -> None:
-    sent: list[int] = []
-    monkeypatch.setattr("ingestion.services.document_enqueue", lambda document_id: sent.append(document_id) or True)
+    sent = record_enqueues(monkeypatch)
     stuck = upload(b"Stuck one.").document
     fresh = upload(b"Still being worked on.").document
     assert stuck is not None and fresh is not None
@@ -120,8 +131,7 @@ def test_sweep_fails_a_document_that_keeps_killing_workers(settings, monkeypatch
 
 
 def test_sweep_requeues_documents_queued_while_the_broker_was_down(settings, monkeypatch) -> None:
-    sent: list[int] = []
-    monkeypatch.setattr("ingestion.services.document_enqueue", lambda document_id: sent.append(document_id) or True)
+    sent = record_enqueues(monkeypatch)
     document = upload(b"Waiting.").document
     assert document is not None
     long_ago = timezone.now() - timedelta(seconds=settings.INGEST_REQUEUE_AFTER_SECONDS + 60)

@@ -11,6 +11,9 @@ from ingestion.models import Document
 from ingestion.pipeline import documents_ingest
 from ingestion.services import document_create
 
+# Documents handed to the pipeline at once: enough chunks to fill whole embedding batches.
+INDEX_STEP = 256
+
 
 def beir_records(directory: Path, limit: int | None = None) -> list[dict[str, str]]:
     corpus = directory / "corpus.jsonl"
@@ -26,6 +29,35 @@ def beir_records(directory: Path, limit: int | None = None) -> list[dict[str, st
     return records
 
 
+def beir_store(records: list[dict[str, str]], language: str = "english") -> tuple[list[int], int]:
+    """Store each record as a queued Document (title + text); the ids to index, and how many were skipped."""
+    ids: list[int] = []
+    skipped = 0
+    for record in tqdm(records, unit="doc", desc="storing"):
+        content = f"{record.get('title', '')}\n\n{record.get('text', '')}".strip()
+        outcome = document_create(
+            name=f"{record['_id']}.txt",
+            stream=io.BytesIO(content.encode("utf-8")),
+            language=language,
+            title=record.get("title") or record["_id"],
+            external_id=str(record["_id"]),
+            enqueue=False,
+        )
+        if outcome.document is None or outcome.document.external_id != str(record["_id"]):
+            skipped += 1  # empty, or the same text under another _id
+        elif outcome.document.status in (Document.Status.QUEUED, Document.Status.PROCESSING):
+            ids.append(outcome.document.pk)
+    return ids, skipped
+
+
+def beir_index(ids: list[int]) -> None:
+    with tqdm(total=len(ids), unit="doc", desc="indexing") as bar:
+        for start in range(0, len(ids), INDEX_STEP):
+            step = ids[start : start + INDEX_STEP]
+            documents_ingest(document_ids=step)
+            bar.update(len(step))
+
+
 class Command(BaseCommand):
     help = "Load a BEIR corpus.jsonl: one Document per record, its _id kept as external id, title + text as content."
 
@@ -36,26 +68,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         records = beir_records(options["directory"], options["limit"])
-        ids: list[int] = []
-        skipped = 0
-        for record in tqdm(records, unit="doc", desc="storing"):
-            content = f"{record.get('title', '')}\n\n{record.get('text', '')}".strip()
-            outcome = document_create(
-                name=f"{record['_id']}.txt",
-                stream=io.BytesIO(content.encode("utf-8")),
-                language=options["language"],
-                title=record.get("title") or record["_id"],
-                external_id=str(record["_id"]),
-                enqueue=False,
-            )
-            if outcome.document is None or outcome.document.external_id != str(record["_id"]):
-                skipped += 1  # empty, or the same text under another _id
-            elif outcome.document.status in (Document.Status.QUEUED, Document.Status.PROCESSING):
-                ids.append(outcome.document.pk)
+        ids, skipped = beir_store(records, options["language"])
         if skipped:
             self.stderr.write(f"{skipped} records skipped (empty, or a duplicate of an earlier record).")
-        with tqdm(total=len(ids), unit="doc", desc="indexing") as bar:
-            for start in range(0, len(ids), 64):
-                documents_ingest(document_ids=ids[start : start + 64])
-                bar.update(len(ids[start : start + 64]))
+        beir_index(ids)
         report_outcomes(self, ids)
