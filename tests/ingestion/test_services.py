@@ -1,4 +1,8 @@
 import io
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -8,6 +12,7 @@ from django.utils import timezone
 from demo.pdfwriter import make_pdf
 from ingestion.models import Document
 from ingestion.services import document_create, document_delete, documents_sweep_stuck
+from tests.conftest import ROOT, worker_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -71,23 +76,23 @@ def test_empty_file_is_refused() -> None:
     assert outcome.document is None and "empty" in outcome.message
 
 
-def test_upload_with_the_broker_down_keeps_the_document_queued_and_says_so(django_capture_on_commit_callbacks) -> None:
-    from ragsite.celery import app
-
-    original = app.conf.broker_url
-    setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")  # nothing listens there  # noqa: B010
-    app.pool.force_close_all()  # type: ignore[attr-defined]
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            outcome = document_create(name="a.txt", stream=io.BytesIO(b"Queue me."), size=9)
-    finally:
-        setattr(app.conf, "broker_url", original)  # noqa: B010
-        app.pool.force_close_all()  # type: ignore[attr-defined]
-    assert outcome.document is not None
-    assert outcome.queued is False
-    assert "unreachable" in outcome.message
-    outcome.document.refresh_from_db()
-    assert outcome.document.status == Document.Status.QUEUED
+@pytest.mark.django_db(transaction=True)
+def test_upload_with_the_broker_down_keeps_the_document_queued_and_says_so() -> None:
+    """In a process of its own whose REDIS_URL points at a port nothing listens on, as when Redis is down."""
+    script = (
+        "import io, json; from ingestion.services import document_create; "
+        "o = document_create(name='a.txt', stream=io.BytesIO(b'Queue me.'), size=9); "
+        "print(json.dumps({'id': o.document.pk, 'queued': o.queued, 'message': o.message}))"
+    )
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": "redis://127.0.0.1:1/0"}
+    run = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    outcome = json.loads(run.stdout.strip().splitlines()[-1])
+    assert outcome["queued"] is False
+    assert "unreachable" in outcome["message"]
+    assert Document.objects.get(pk=outcome["id"]).status == Document.Status.QUEUED
 
 
 def test_delete_removes_the_stored_file(django_capture_on_commit_callbacks) -> None:
