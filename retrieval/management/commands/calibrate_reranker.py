@@ -1,0 +1,73 @@
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
+
+from retrieval.calibration import blend_table, collect_pools, fit_platt, suggest_threshold, threshold_table
+from retrieval.evaluation import BeirSplit, load_beir_split
+from retrieval.services import calibration_save
+
+
+class Command(BaseCommand):
+    help = "Fit the reranker's logit-to-probability mapping on labelled BEIR pairs, store it, and print thresholds."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--beir", type=Path, required=True)
+        parser.add_argument("--split", default="train")
+        parser.add_argument("--pool", type=int, default=settings.RETRIEVAL_POOL)
+        parser.add_argument("--limit", type=int, default=None)
+        parser.add_argument("--out", type=Path, default=Path("var/evaluation"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        split = load_beir_split(options["beir"], options["split"])
+        if options["limit"]:
+            keep = list(split.queries)[: options["limit"]]
+            split = BeirSplit({q: split.queries[q] for q in keep}, {q: split.qrels[q] for q in keep})
+        with tqdm(total=len(split.queries), unit="query", desc="reranking pools") as bar:
+            pools = collect_pools(split, options["pool"], on_query=lambda: bar.update(1))
+        logits = np.array([c.logit for p in pools for c in p.candidates], dtype=np.float64)
+        labels = np.array([p.relevant.get(c.external_id, 0) > 0 for p in pools for c in p.candidates], dtype=np.float64)
+        a, b = fit_platt(logits, labels)
+        thresholds = threshold_table(pools, a, b)
+        suggested = suggest_threshold(thresholds)
+        blends = blend_table(pools, a, b)
+        report = {
+            "a": a,
+            "b": b,
+            "pairs": len(labels),
+            "positives": int(labels.sum()),
+            "thresholds": thresholds,
+            "suggested_threshold": suggested,
+            "blend": blends,
+        }
+        calibration_save(
+            reranker=settings.RERANKER_MODEL,
+            a=a,
+            b=b,
+            suggested_threshold=suggested,
+            pairs=len(labels),
+            positives=int(labels.sum()),
+            source=f"{options['beir']} {options['split']}",
+            report=report,
+        )
+        options["out"].mkdir(parents=True, exist_ok=True)
+        (options["out"] / f"calibration-{options['beir'].name}-{options['split']}.json").write_text(
+            json.dumps(report, indent=2)
+        )
+        self.stdout.write(
+            f"p(relevant) = sigmoid({a:.4f} * logit + {b:.4f})  from {len(labels)} pairs, {int(labels.sum())} relevant"
+        )
+        self.stdout.write(f"\n{'threshold':>9} {'precision':>9} {'recall':>7} {'q w/ ctx':>9} {'q w/ rel':>9}")
+        for row in thresholds:
+            self.stdout.write(
+                f"{row['threshold']:>9.2f} {row['precision']:>9.4f} {row['recall']:>7.4f} "
+                f"{row['questions_with_context']:>9.4f} {row['questions_with_relevant_context']:>9.4f}"
+            )
+        self.stdout.write(f"suggested RERANK_MIN_SCORE (highest keeping 90% of relevant pairs): {suggested}")
+        self.stdout.write(f"\n{'blend weight':>12} {'nDCG@10':>8}")
+        for row in blends:
+            self.stdout.write(f"{row['weight']:>12.2f} {row['ndcg@10']:>8.4f}")

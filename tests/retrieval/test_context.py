@@ -1,0 +1,58 @@
+from retrieval.context import Scored, choose_context
+
+
+def scored(chunk_id: int, *, doc: int = 1, ordinal: int = 0, prob: float | None = 0.9, tokens: int = 100,
+           text: str | None = None) -> Scored:  # fmt: skip
+    return Scored(
+        chunk_id=chunk_id,
+        document_id=doc,
+        ordinal=ordinal,
+        text=text or f"text {chunk_id}",
+        page_start=1,
+        page_end=1,
+        token_count=tokens,
+        title=f"doc {doc}",
+        external_id=str(doc),
+        dense_rank=1,
+        text_rank=1,
+        rrf=0.03,
+        probability=prob,
+        final_rank=chunk_id,
+    )
+
+
+def test_passages_below_the_threshold_are_dropped_and_order_is_kept() -> None:
+    candidates = [scored(1, doc=1, prob=0.9), scored(2, doc=2, prob=0.05), scored(3, doc=3, prob=0.5)]
+    context = choose_context(candidates, min_score=0.1, token_budget=3000, final_k=5)
+    assert [p.chunk_ids for p in context] == [[1], [3]]
+
+
+def test_nothing_above_the_threshold_gives_no_context() -> None:
+    candidates = [scored(1, prob=0.01), scored(2, doc=2, prob=0.02)]
+    assert choose_context(candidates, min_score=0.1, token_budget=3000, final_k=5) == []
+
+
+def test_token_budget_and_final_k_bound_the_context() -> None:
+    candidates = [scored(i, doc=i, tokens=1000) for i in range(1, 8)]
+    assert len(choose_context(candidates, min_score=0.0, token_budget=3000, final_k=5)) == 3
+    assert len(choose_context(candidates, min_score=0.0, token_budget=100_000, final_k=5)) == 5
+
+
+def test_a_passage_that_does_not_fit_is_skipped_but_a_smaller_later_one_is_kept() -> None:
+    candidates = [scored(1, doc=1, tokens=2500), scored(2, doc=2, tokens=800), scored(3, doc=3, tokens=400)]
+    context = choose_context(candidates, min_score=0.0, token_budget=3000, final_k=5)
+    assert [p.chunk_ids for p in context] == [[1], [3]]
+
+
+def test_adjacent_chunks_of_one_document_are_merged_without_repeating_the_overlap() -> None:
+    first = scored(1, doc=7, ordinal=3, text="Alpha beta gamma. Delta epsilon.")
+    second = scored(2, doc=7, ordinal=4, text="Delta epsilon. Zeta eta.")
+    context = choose_context([first, second], min_score=0.0, token_budget=3000, final_k=5)
+    assert len(context) == 1
+    assert context[0].text == "Alpha beta gamma. Delta epsilon. Zeta eta."
+    assert sorted(context[0].ordinals) == [3, 4]
+
+
+def test_without_reranker_probabilities_every_passage_is_eligible() -> None:
+    candidates = [scored(1, prob=None), scored(2, doc=2, prob=None)]
+    assert len(choose_context(candidates, min_score=0.5, token_budget=3000, final_k=5)) == 2
