@@ -123,7 +123,11 @@ class SentenceTransformersCrossEncoder:
             pairs = [(question, passages[i]) for i in batch]
             scores.append(
                 self.model.predict(
-                    pairs, batch_size=len(pairs), activation_fn=torch.nn.Identity(), convert_to_numpy=True
+                    pairs,
+                    batch_size=len(pairs),
+                    activation_fn=torch.nn.Identity(),
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
                 )
             )
         logits = np.zeros(len(passages), dtype=np.float32)
