@@ -8,7 +8,7 @@ import numpy as np
 from retrieval.context import Scored
 from retrieval.evaluation import BeirSplit
 from retrieval.metrics import documents_by_best_chunk, ndcg_at
-from retrieval.selectors import apply_rerank, retrieve
+from retrieval.selectors import apply_rerank, retrieve, sigmoid
 
 THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 BLEND_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 1000.0)
@@ -41,7 +41,7 @@ def fit_platt(logits: np.ndarray, labels: np.ndarray, iterations: int = 50) -> t
     a, b = 1.0, 0.0
     features = np.stack([logits, np.ones_like(logits)], axis=1)
     for _ in range(iterations):
-        p = 1 / (1 + np.exp(-(a * logits + b)))
+        p = sigmoid(a * logits + b)
         gradient = features.T @ (p - targets)
         weights = p * (1 - p) + 1e-9
         hessian = (features * weights[:, None]).T @ features + 1e-6 * np.eye(2)
@@ -98,4 +98,4 @@ def blend_table(pools: list[LabelledPool], a: float, b: float) -> list[dict[str,
 
 
 def _prob(candidate: Scored, a: float, b: float) -> float:
-    return float(1 / (1 + np.exp(-(a * (candidate.logit or 0.0) + b))))
+    return float(sigmoid(np.array(a * (candidate.logit or 0.0) + b)))

@@ -67,8 +67,13 @@ def calibration_current() -> tuple[float, float]:
     return _cached("calibration", load)  # type: ignore[return-value]
 
 
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function without overflow for large |x|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
 def platt(logits: np.ndarray, a: float, b: float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-(a * logits + b)))
+    return sigmoid(a * logits + b)
 
 
 def retrieve(
