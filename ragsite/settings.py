@@ -197,3 +197,23 @@ FINAL_K = env_int("FINAL_K", 5)
 
 # Every connection searches HNSW with this ef_search; a query asking for more raises it for its transaction.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c hnsw.ef_search={HNSW_EF_SEARCH}"
+
+# Answers. Without LLM_BASE_URL answers are extracted from the best passages (labelled as such).
+LLM_BASE_URL = env_str("LLM_BASE_URL", "")
+LLM_MODEL = env_str("LLM_MODEL", "")
+LLM_API_KEY = env_str("LLM_API_KEY", "not-needed")
+LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 60.0)
+LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 700)
+LLM_TEMPERATURE = env_float("LLM_TEMPERATURE", 0.1)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
+LLM_RETRY_BACKOFF_SECONDS = env_float("LLM_RETRY_BACKOFF_SECONDS", 1.0)
+QUESTION_MAX_CHARS = env_int("QUESTION_MAX_CHARS", 1000)
+ALLOW_ANONYMOUS_QUESTIONS = env_bool("ALLOW_ANONYMOUS_QUESTIONS", False)
+# "<count>/<s|m|h>" per user (or per address when anonymous); empty disables it.
+ASK_RATE_LIMIT = env_str("ASK_RATE_LIMIT", "30/m")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+}
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"

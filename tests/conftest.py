@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 
 from ingestion.models import Document
+from ingestion.pipeline import documents_ingest
+from ingestion.services import document_create
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "demo" / "documents"
@@ -100,3 +102,18 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 120, interval: floa
 def wait_until_settled(ids: list[int], timeout: float = 180) -> None:
     settled = [Document.Status.READY, Document.Status.FAILED]
     wait_for(lambda: Document.objects.filter(pk__in=ids, status__in=settled).count() == len(ids), timeout)
+
+
+@pytest.fixture
+def demo_corpus(db, demo_dir) -> list[Document]:
+    """The demo documents, ingested in this test's transaction."""
+    ids = []
+    for path in sorted(demo_dir.iterdir()):
+        with path.open("rb") as stream:
+            outcome = document_create(name=path.name, stream=stream, enqueue=False)
+        assert outcome.document is not None
+        ids.append(outcome.document.pk)
+    documents_ingest(document_ids=ids)
+    documents = list(Document.objects.filter(pk__in=ids))
+    assert all(d.status == Document.Status.READY for d in documents)
+    return documents

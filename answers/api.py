@@ -1,0 +1,94 @@
+"""JSON API with an OpenAPI description at /api/docs: session auth (with CSRF) for the page, tokens for scripts."""
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, SessionAuth
+
+from answers.models import ApiToken
+from answers.ratelimit import over_limit
+from answers.selectors import answer_for_user
+from answers.services import answer_complete, answer_data, answer_stream, feedback_set, passages_data
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        found = ApiToken.objects.select_related("user").filter(key_sha256=digest, user__is_active=True).first()
+        if found is None:
+            return None
+        request.user = found.user
+        return found.user
+
+
+def anonymous_allowed(request: HttpRequest) -> bool | None:
+    """Requests without credentials pass when ALLOW_ANONYMOUS_QUESTIONS is on."""
+    return True if settings.ALLOW_ANONYMOUS_QUESTIONS else None
+
+
+api = NinjaAPI(title="ragsite", version="1", auth=[SessionAuth(), TokenAuth(), anonymous_allowed], urls_namespace="api")
+
+
+class AskIn(Schema):
+    question: str
+    stream: bool = False
+
+
+class FeedbackIn(Schema):
+    rating: int
+    comment: str = ""
+
+
+class FeedbackOut(Schema):
+    rating: int
+    comment: str
+
+
+def _question(text: str) -> str:
+    question = text.strip()
+    if not question:
+        raise HttpError(400, "The question is empty.")
+    if len(question) > settings.QUESTION_MAX_CHARS:
+        raise HttpError(400, f"The question is longer than {settings.QUESTION_MAX_CHARS} characters.")
+    return question
+
+
+@api.post("/ask", summary="Ask a question; with stream=true the answer comes as server-sent events")
+def ask(request: HttpRequest, payload: AskIn) -> Any:
+    question = _question(payload.question)
+    key = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{request.META.get('REMOTE_ADDR')}"
+    if over_limit(key):
+        raise HttpError(429, "Too many questions; please wait a minute.")
+    if payload.stream:
+        import json
+
+        events = answer_stream(question=question, user=request.user)
+        lines = (f"event: {e.name}\ndata: {json.dumps(e.data)}\n\n" for e in events)
+        return StreamingHttpResponse(lines, content_type="text/event-stream")
+    answer = answer_complete(question=question, user=request.user)
+    return {**answer_data(answer), "passages": passages_data(answer)}
+
+
+@api.get("/answers/{answer_id}", summary="An answer with its passages and citations")
+def get_answer(request: HttpRequest, answer_id: int) -> Any:
+    answer = answer_for_user(answer_id=answer_id, user=request.user)
+    if answer is None:
+        raise HttpError(404, "No such answer.")  # a foreign answer looks like a missing one
+    return {**answer_data(answer), "passages": passages_data(answer)}
+
+
+@api.post("/answers/{answer_id}/feedback", response=FeedbackOut, summary="Thumbs up (1) or down (-1)")
+def post_feedback(request: HttpRequest, answer_id: int, payload: FeedbackIn) -> Any:
+    if not request.user.is_authenticated:
+        raise HttpError(401, "Log in or send a token to rate answers.")
+    answer = answer_for_user(answer_id=answer_id, user=request.user)
+    if answer is None:
+        raise HttpError(404, "No such answer.")
+    if payload.rating not in (1, -1):
+        raise HttpError(400, "rating must be 1 (helpful) or -1 (not helpful).")
+    vote = feedback_set(answer=answer, user=request.user, rating=payload.rating, comment=payload.comment)
+    return vote

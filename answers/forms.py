@@ -1,0 +1,19 @@
+from django import forms
+from django.conf import settings
+
+
+class AskForm(forms.Form):
+    question = forms.CharField(
+        max_length=settings.QUESTION_MAX_CHARS,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Ask a question about your documents"}),
+        error_messages={
+            "required": "Please type a question.",
+            "max_length": f"Questions are limited to {settings.QUESTION_MAX_CHARS} characters.",
+        },
+    )
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(choices=[("1", "up"), ("-1", "down")], coerce=int)
+    comment = forms.CharField(required=False, max_length=2000, strip=True)

@@ -1,0 +1,81 @@
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from answers.models import AnswerPassage, Feedback
+
+
+def feedback_records() -> list[dict[str, Any]]:
+    """Per rated answer: the question, the passages shown with ranks and scores, which were cited, the rating."""
+    records = []
+    for vote in Feedback.objects.select_related("answer").order_by("pk"):
+        answer = vote.answer
+        cited = {c["number"] for c in answer.citations}
+        passages = [
+            {
+                "number": p.number,
+                "given": p.given,
+                "cited": p.number in cited,
+                "title": p.title,
+                "text": p.text,
+                "chunk_id": p.chunk_id,
+                "document_id": p.document_id,
+                "final_rank": p.final_rank,
+                "dense_rank": p.dense_rank,
+                "text_rank": p.text_rank,
+                "rrf": p.rrf,
+                "logit": p.logit,
+                "probability": p.probability,
+            }
+            for p in AnswerPassage.objects.filter(answer=answer).order_by("number")
+        ]
+        records.append(
+            {
+                "answer_id": answer.pk,
+                "question": answer.question,
+                "answer": answer.answer,
+                "rating": vote.rating,
+                "comment": vote.comment,
+                "user_id": vote.user_id,
+                "passages": passages,
+            }
+        )
+    return records
+
+
+def training_pairs(records: list[dict[str, Any]], hard_negative_rank: int = 3) -> list[dict[str, Any]]:
+    """(question, passage, label) rows for CrossEncoder training.
+
+    Positives: passages cited in an answer rated helpful. Negatives: passages cited in an answer rated not
+    helpful, and hard negatives, passages retrieved for a helpful answer but ranked low (final rank above
+    hard_negative_rank) and not cited.
+    """
+    rows = []
+    for record in records:
+        for passage in record["passages"]:
+            if passage["cited"]:
+                label = 1 if record["rating"] > 0 else 0
+            elif record["rating"] > 0 and passage["final_rank"] > hard_negative_rank:
+                label = 0
+            else:
+                continue
+            rows.append({"query": record["question"], "passage": passage["text"], "label": label})
+    return rows
+
+
+class Command(BaseCommand):
+    help = "Export rated answers as JSON lines: whole records, or --format pairs for CrossEncoder fine-tuning."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--out", type=Path, required=True)
+        parser.add_argument("--format", choices=["records", "pairs"], default="records")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        records = feedback_records()
+        rows = training_pairs(records) if options["format"] == "pairs" else records
+        with options["out"].open("w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.stdout.write(f"{len(rows)} rows written to {options['out']}")

@@ -1,0 +1,222 @@
+"""Writes of the answers app: answering a question (streamed), and feedback on answers."""
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+
+from answers.citations import check_citations
+from answers.extractive import extractive_answer
+from answers.llm import LLMError, StreamStats, llm_configured, stream_chat
+from answers.models import Answer, AnswerPassage, Feedback
+from answers.prompts import build_messages
+from retrieval.context import Passage, Scored
+from retrieval.selectors import RetrievalResult, retrieve
+
+logger = logging.getLogger(__name__)
+NOT_COVERED = "The documents do not cover this question. The closest passages found are listed below."
+CLOSEST_SHOWN = 3
+
+
+@dataclass
+class Event:
+    """One server-sent event of a streamed answer: answer, sources, token, error or done."""
+
+    name: str
+    data: dict[str, Any]
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def answer_stream(*, question: str, user: User | AnonymousUser | None) -> Iterator[Event]:
+    """Answer a question, yielding events as the answer forms; everything is stored on the Answer."""
+    started = time.perf_counter()
+    owner = user if user is not None and user.is_authenticated else None
+    answer = Answer.objects.create(question=question, user=owner)
+    yield Event("answer", {"id": answer.pk})
+    try:
+        result = retrieve(question)
+    except Exception as exc:  # database or model down: the question is kept with its error
+        logger.exception("retrieval failed")
+        _finish(answer, status=Answer.Status.FAILED, error=f"Search failed: {type(exc).__name__}: {exc}"[:2000])
+        yield Event("error", {"message": "Searching the documents failed. Please try again in a moment."})
+        yield Event("done", answer_data(answer))
+        return
+    answer.timings_ms = {
+        "retrieve": result.timings_ms.get("total", 0.0),
+        "rerank": result.timings_ms.get("rerank", 0.0),
+    }
+    answer.reranker_fell_back = result.reranker_fell_back
+    if result.nothing_relevant:
+        closest = [_as_passage(c) for c in result.candidates[:CLOSEST_SHOWN]]
+        _store_passages(answer, closest, result, given=False)
+        yield Event("sources", {"passages": passages_data(answer), "given": False})
+        _finish(answer, status=Answer.Status.NO_CONTEXT, text=NOT_COVERED, started=started)
+        yield Event("token", {"text": NOT_COVERED})
+        yield Event("done", answer_data(answer))
+        return
+    _store_passages(answer, result.context, result, given=True)
+    yield Event("sources", {"passages": passages_data(answer), "given": True})
+    if llm_configured():
+        yield from _written_answer(answer, question, result.context, started)
+    else:
+        text = extractive_answer(question, result.context)
+        answer.timings_ms["first_token"] = _ms(started)
+        yield Event("token", {"text": text})
+        _finish(answer, status=Answer.Status.COMPLETE, text=text, mode=Answer.Mode.EXTRACTIVE, started=started)
+    yield Event("done", answer_data(answer))
+
+
+def _written_answer(answer: Answer, question: str, context: list[Passage], started: float) -> Iterator[Event]:
+    stats = StreamStats()
+    pieces: list[str] = []
+    try:
+        for piece in stream_chat(build_messages(question, context), stats):
+            if not pieces:
+                answer.timings_ms["first_token"] = _ms(started)
+            pieces.append(piece)
+            yield Event("token", {"text": piece})
+    except LLMError as exc:
+        message = f"The answer could not be written: {exc}. The sources found for your question are listed below."
+        _finish(
+            answer,
+            status=Answer.Status.FAILED,
+            text="".join(pieces),
+            mode=Answer.Mode.LLM,
+            started=started,
+            error=f"{exc}; " + " | ".join(stats.errors),
+            stats=stats,
+        )
+        yield Event("error", {"message": message})
+        return
+    _finish(
+        answer, status=Answer.Status.COMPLETE, text="".join(pieces), mode=Answer.Mode.LLM, started=started, stats=stats
+    )
+
+
+def _as_passage(candidate: Scored) -> Passage:
+    return Passage(
+        document_id=candidate.document_id,
+        title=candidate.title,
+        text=candidate.text,
+        page_start=candidate.page_start,
+        page_end=candidate.page_end,
+        token_count=candidate.token_count,
+        probability=candidate.probability,
+        final_rank=candidate.final_rank,
+        chunk_ids=[candidate.chunk_id],
+        ordinals=[candidate.ordinal],
+    )
+
+
+@transaction.atomic
+def _store_passages(answer: Answer, passages: list[Passage], result: RetrievalResult, *, given: bool) -> None:
+    by_chunk = {c.chunk_id: c for c in result.candidates}
+    rows = []
+    for number, passage in enumerate(passages, start=1):
+        best = by_chunk.get(passage.chunk_ids[0])
+        rows.append(
+            AnswerPassage(
+                answer=answer,
+                number=number,
+                given=given,
+                chunk_id=passage.chunk_ids[0],
+                document_id=passage.document_id,
+                chunk_ids=passage.chunk_ids,
+                title=passage.title,
+                text=passage.text,
+                page_start=passage.page_start,
+                page_end=passage.page_end,
+                final_rank=passage.final_rank,
+                probability=passage.probability,
+                dense_rank=best.dense_rank if best else None,
+                text_rank=best.text_rank if best else None,
+                rrf=best.rrf if best else None,
+                logit=best.logit if best else None,
+            )
+        )
+    AnswerPassage.objects.bulk_create(rows)
+
+
+def _finish(
+    answer: Answer,
+    *,
+    status: str,
+    text: str = "",
+    mode: str = Answer.Mode.NONE,
+    started: float | None = None,
+    error: str = "",
+    stats: StreamStats | None = None,
+) -> None:
+    """Check the citations against the passages given and store the outcome."""
+    given = {p.number: p for p in answer.passages.filter(given=True)}
+    checked = check_citations(text, len(given)) if mode != Answer.Mode.NONE else None
+    answer.status, answer.mode, answer.raw_answer, answer.error = status, mode, text, error
+    answer.answer = checked.text if checked else text
+    answer.invalid_citations = checked.invalid if checked else []
+    answer.citations = [
+        {"number": n, "chunk_id": given[n].chunk_id, "document_id": given[n].document_id, "page": given[n].page_start}
+        for n in (checked.cited if checked else [])
+    ]
+    if stats is not None:
+        answer.model = stats.model[:200]
+        answer.prompt_tokens, answer.completion_tokens = stats.prompt_tokens, stats.completion_tokens
+    if started is not None:
+        answer.timings_ms["total"] = _ms(started)
+    answer.save()
+
+
+def answer_data(answer: Answer) -> dict[str, Any]:
+    return {
+        "id": answer.pk,
+        "question": answer.question,
+        "status": answer.status,
+        "mode": answer.mode,
+        "answer": answer.answer,
+        "citations": answer.citations,
+        "invalid_citations": answer.invalid_citations,
+        "error": answer.error and "The answer could not be completed.",
+        "timings_ms": answer.timings_ms,
+        "reranker_fell_back": answer.reranker_fell_back,
+        "created_at": answer.created_at.isoformat(),
+    }
+
+
+def passages_data(answer: Answer) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": p.number,
+            "given": p.given,
+            "title": p.title,
+            "text": p.text,
+            "document_id": p.document_id,
+            "page_start": p.page_start,
+            "page_end": p.page_end,
+            "probability": p.probability,
+        }
+        for p in answer.passages.all()
+    ]
+
+
+def answer_complete(*, question: str, user: User | AnonymousUser | None) -> Answer:
+    """The whole answer at once (the API without streaming)."""
+    answer_id = 0
+    for event in answer_stream(question=question, user=user):
+        if event.name == "answer":
+            answer_id = int(event.data["id"])
+    return Answer.objects.get(pk=answer_id)
+
+
+@transaction.atomic
+def feedback_set(*, answer: Answer, user: User, rating: int, comment: str = "") -> Feedback:
+    """One vote per user per answer; voting again changes it."""
+    feedback, _ = Feedback.objects.update_or_create(
+        answer=answer, user=user, defaults={"rating": rating, "comment": comment[:2000]}
+    )
+    return feedback

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from answers import views
+
+app_name = "answers"
+urlpatterns = [
+    path("", views.ask_page, name="ask"),
+    path("ask", views.ask_stream, name="ask-stream"),
+    path("answers/<int:answer_id>/", views.answer_page, name="answer"),
+    path("answers/<int:answer_id>/feedback", views.feedback, name="feedback"),
+    path("documents/<int:document_id>/file", views.document_file, name="document-file"),
+]

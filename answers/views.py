@@ -1,0 +1,119 @@
+"""The question-and-answer pages: thin views over the answers services and selectors."""
+
+import json
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from answers.forms import AskForm, FeedbackForm
+from answers.ratelimit import over_limit
+from answers.selectors import answer_for_user, answers_recent
+from answers.services import Event, answer_data, answer_stream, feedback_set, passages_data
+from ingestion.models import Document
+
+View = Callable[..., HttpResponseBase]
+
+
+def questions_allowed(view: View) -> View:
+    """Login required unless ALLOW_ANONYMOUS_QUESTIONS."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not settings.ALLOW_ANONYMOUS_QUESTIONS and not request.user.is_authenticated:
+            if request.method == "GET":
+                return redirect_to_login(request.get_full_path())
+            return JsonResponse({"error": "Please log in to ask questions."}, status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def session_answers(request: HttpRequest) -> frozenset[int]:
+    return frozenset(request.session.get("answer_ids", []))
+
+
+def sse(events: Iterator[Event], request: HttpRequest) -> Iterator[str]:
+    for event in events:
+        if event.name == "answer" and not request.user.is_authenticated:
+            request.session["answer_ids"] = [*request.session.get("answer_ids", [])[-49:], event.data["id"]]
+            request.session.save()
+        yield f"event: {event.name}\ndata: {json.dumps(event.data)}\n\n"
+
+
+def rate_key(request: HttpRequest) -> str:
+    return f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{request.META.get('REMOTE_ADDR')}"
+
+
+@require_GET
+@questions_allowed
+def ask_page(request: HttpRequest) -> HttpResponse:
+    context = {"form": AskForm(), "recent": answers_recent(user=request.user)}
+    return render(request, "answers/ask.html", context)
+
+
+@require_POST
+@questions_allowed
+def ask_stream(request: HttpRequest) -> HttpResponseBase:
+    form = AskForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": " ".join(str(e) for e in form.errors["question"])}, status=400)
+    if over_limit(rate_key(request)):
+        return JsonResponse({"error": "Too many questions; please wait a minute."}, status=429)
+    events = answer_stream(question=form.cleaned_data["question"], user=request.user)
+    response = StreamingHttpResponse(sse(events, request), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass tokens through as they come
+    return response
+
+
+@require_GET
+@questions_allowed
+def answer_page(request: HttpRequest, answer_id: int) -> HttpResponse:
+    answer = answer_for_user(answer_id=answer_id, user=request.user, session_answer_ids=session_answers(request))
+    if answer is None:
+        raise Http404("No such answer.")
+    context = {
+        "form": AskForm(initial={"question": answer.question}),
+        "answer": answer,
+        "answer_json": {"answer": answer_data(answer), "passages": passages_data(answer)},
+        "recent": answers_recent(user=request.user),
+    }
+    return render(request, "answers/ask.html", context)
+
+
+@require_POST
+@questions_allowed
+def feedback(request: HttpRequest, answer_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "Please log in to rate answers."}, status=401)
+    answer = answer_for_user(answer_id=answer_id, user=request.user)
+    if answer is None:
+        return JsonResponse({"error": "No such answer."}, status=404)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": "Rating must be 1 or -1."}, status=400)
+    vote = feedback_set(answer=answer, user=request.user, **form.cleaned_data)
+    return JsonResponse({"rating": vote.rating, "comment": vote.comment})
+
+
+@require_GET
+@questions_allowed
+def document_file(request: HttpRequest, document_id: int) -> HttpResponseBase:
+    """The original file; a PDF opens in the browser (the link adds #page=N), other types download."""
+    document = Document.objects.filter(pk=document_id).first()
+    if document is None or not document.file:
+        raise Http404("No such document.")
+    inline = document.content_type == "application/pdf"
+    response = FileResponse(document.file.open("rb"), as_attachment=not inline, filename=document.original_name)
+    response["Content-Type"] = document.content_type if inline else "application/octet-stream"
+    response["X-Content-Type-Options"] = "nosniff"
+    if not inline:
+        response["Content-Security-Policy"] = "sandbox"  # an uploaded HTML file never runs as this site
+    return response

@@ -1,0 +1,231 @@
+// The Q&A page: streams an answer, turns [n] into buttons that open source cards, records thumbs.
+// Every text from documents or the model goes into the page as text nodes, never as HTML.
+(function () {
+  "use strict";
+  var form = document.getElementById("ask-form");
+  var askButton = document.getElementById("ask-button");
+  var askError = document.getElementById("ask-error");
+  var section = document.getElementById("answer-section");
+  var modeLabel = document.getElementById("answer-mode");
+  var statusLine = document.getElementById("answer-status");
+  var answerText = document.getElementById("answer-text");
+  var answerError = document.getElementById("answer-error");
+  var sourcesList = document.getElementById("sources");
+  var feedback = document.getElementById("feedback");
+  var comment = document.getElementById("feedback-comment");
+  var thanks = document.getElementById("feedback-thanks");
+  var answerId = null;
+  var questionTerms = [];
+  var STOP = ("a an and are as at be by can do does for from has have how in is it its of on or that the their " +
+    "there this to was were what when where which who why will with you your").split(" ");
+
+  function csrfToken() {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function termsOf(question) {
+    return (question.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) || []).filter(function (t) {
+      return STOP.indexOf(t) < 0;
+    });
+  }
+
+  function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+
+  // Passage text with the question's words wrapped in <mark>, built from text nodes only.
+  function highlighted(text) {
+    var fragment = document.createDocumentFragment();
+    if (!questionTerms.length) {
+      fragment.appendChild(document.createTextNode(text));
+      return fragment;
+    }
+    var pattern = new RegExp("(" + questionTerms.map(escapeRegExp).join("|") + ")", "giu");
+    text.split(pattern).forEach(function (part, index) {
+      if (index % 2 === 1) {
+        var mark = document.createElement("mark");
+        mark.textContent = part;
+        fragment.appendChild(mark);
+      } else if (part) {
+        fragment.appendChild(document.createTextNode(part));
+      }
+    });
+    return fragment;
+  }
+
+  function pages(p) {
+    return p.page_start === p.page_end ? "page " + p.page_start : "pages " + p.page_start + "–" + p.page_end;
+  }
+
+  function renderSources(passages) {
+    sourcesList.textContent = "";
+    passages.forEach(function (p) {
+      var item = document.createElement("li");
+      item.id = "source-" + p.number;
+      item.className = "source";
+      item.tabIndex = -1;
+      var head = document.createElement("div");
+      head.className = "source-head";
+      var number = document.createElement("span");
+      number.className = "source-number";
+      number.textContent = "[" + p.number + "]";
+      var title = document.createElement("strong");
+      title.textContent = p.title;
+      var where = document.createElement("span");
+      where.className = "source-pages";
+      where.textContent = pages(p);
+      head.append(number, " ", title, " · ", where);
+      var body = document.createElement("p");
+      body.className = "source-text";
+      body.appendChild(highlighted(p.text));
+      item.append(head, body);
+      if (p.document_id) {
+        var open = document.createElement("a");
+        open.href = window.RAGSITE.documentUrl.replace("/0/", "/" + p.document_id + "/") + "#page=" + p.page_start;
+        open.target = "_blank";
+        open.rel = "noopener";
+        open.textContent = "Open the document";
+        item.appendChild(open);
+      }
+      sourcesList.appendChild(item);
+    });
+  }
+
+  function openSource(number) {
+    var card = document.getElementById("source-" + number);
+    if (!card) return;
+    Array.prototype.forEach.call(sourcesList.children, function (c) { c.classList.remove("active"); });
+    card.classList.add("active");
+    card.scrollIntoView({behavior: "smooth", block: "nearest"});
+    card.focus({preventScroll: true});
+  }
+
+  // The final answer: [n] markers become buttons that open their source card.
+  function renderAnswer(text) {
+    answerText.textContent = "";
+    text.split(/(\[\d+\])/).forEach(function (part) {
+      var match = /^\[(\d+)\]$/.exec(part);
+      if (match && document.getElementById("source-" + match[1])) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "cite";
+        button.textContent = part;
+        button.setAttribute("aria-label", "Show source " + match[1]);
+        button.addEventListener("click", function () { openSource(match[1]); });
+        answerText.appendChild(button);
+      } else if (part) {
+        answerText.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
+  function finish(data) {
+    answerId = data.id;
+    renderAnswer(data.answer || "");
+    modeLabel.textContent = data.mode === "extractive" ? "(extracted from the documents, not written by a model)"
+      : data.mode === "llm" ? "(written by a model from the sources)" : "";
+    statusLine.textContent = data.status === "no_context" ? "The documents do not cover this question." : "";
+    feedback.hidden = !answerId;
+    resetThumbs();
+  }
+
+  function resetThumbs() {
+    feedback.querySelectorAll(".thumb").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
+    thanks.hidden = true;
+    comment.value = "";
+  }
+
+  function handle(name, data) {
+    if (name === "answer") { answerId = data.id; }
+    else if (name === "sources") { renderSources(data.passages); }
+    else if (name === "token") { answerText.appendChild(document.createTextNode(data.text)); }
+    else if (name === "error") { answerError.textContent = data.message; answerError.hidden = false; }
+    else if (name === "done") { finish(data); }
+  }
+
+  function parseEvents(buffer, onEvent) {
+    var blocks = buffer.split("\n\n");
+    var rest = blocks.pop();
+    blocks.forEach(function (block) {
+      var name = "message";
+      var data = [];
+      block.split("\n").forEach(function (line) {
+        if (line.indexOf("event: ") === 0) name = line.slice(7);
+        else if (line.indexOf("data: ") === 0) data.push(line.slice(6));
+      });
+      if (data.length) onEvent(name, JSON.parse(data.join("\n")));
+    });
+    return rest;
+  }
+
+  async function ask(event) {
+    event.preventDefault();
+    var question = form.question.value.trim();
+    askError.hidden = true;
+    if (!question) { askError.textContent = "Please type a question."; askError.hidden = false; return; }
+    questionTerms = termsOf(question);
+    section.hidden = false;
+    answerText.textContent = "";
+    answerError.hidden = true;
+    sourcesList.textContent = "";
+    modeLabel.textContent = "";
+    statusLine.textContent = "Searching the documents…";
+    feedback.hidden = true;
+    askButton.disabled = true;
+    try {
+      var response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), headers: {"X-CSRFToken": csrfToken()}, credentials: "same-origin",
+      });
+      if (!response.ok) {
+        var problem = await response.json().catch(function () { return {error: "The question could not be asked."}; });
+        throw new Error(problem.error);
+      }
+      statusLine.textContent = "";
+      var reader = response.body.getReader();
+      var decoder = new TextDecoder();
+      var buffer = "";
+      for (;;) {
+        var chunk = await reader.read();
+        if (chunk.done) break;
+        buffer = parseEvents(buffer + decoder.decode(chunk.value, {stream: true}), handle);
+      }
+    } catch (error) {
+      statusLine.textContent = "";
+      askError.textContent = error.message || "The question could not be asked.";
+      askError.hidden = false;
+    } finally {
+      askButton.disabled = false;
+    }
+  }
+
+  async function vote(event) {
+    var button = event.target.closest(".thumb");
+    if (!button || !answerId) return;
+    var body = new FormData();
+    body.append("rating", button.dataset.rating);
+    body.append("comment", comment.value);
+    var url = window.RAGSITE.feedbackUrl.replace("/0/", "/" + answerId + "/");
+    var response = await fetch(url, {method: "POST", body: body, headers: {"X-CSRFToken": csrfToken()},
+                                     credentials: "same-origin"});
+    if (response.ok) {
+      feedback.querySelectorAll(".thumb").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
+      thanks.hidden = false;
+    }
+  }
+
+  form.addEventListener("submit", ask);
+  form.question.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  feedback.addEventListener("click", vote);
+
+  var stored = document.getElementById("stored-answer");
+  if (stored) {
+    var saved = JSON.parse(stored.textContent);
+    questionTerms = termsOf(saved.answer.question);
+    renderSources(saved.passages);
+    finish(saved.answer);
+    if (saved.answer.error) { answerError.textContent = saved.answer.error; answerError.hidden = false; }
+  }
+})();
