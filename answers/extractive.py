@@ -12,7 +12,8 @@ _STOP = frozenset(_STOP_WORDS.split())
 
 
 def _terms(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 1}
+    """Content words cut to five letters, a crude stem: "passwords" meets "password", "travelling" "travel"."""
+    return {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 1}
 
 
 def extractive_answer(question: str, passages: list[Passage], max_sentences: int = 3) -> str:

@@ -66,6 +66,10 @@ def ask_stream(request: HttpRequest) -> HttpResponseBase:
         return JsonResponse({"error": " ".join(str(e) for e in form.errors["question"])}, status=400)
     if over_limit(rate_key(request)):
         return JsonResponse({"error": "Too many questions; please wait a minute."}, status=429)
+    if not request.user.is_authenticated:
+        # The session cookie goes out with the headers, before the stream adds this answer to the session.
+        request.session["answer_ids"] = request.session.get("answer_ids", [])
+        request.session.save()
     events = answer_stream(question=form.cleaned_data["question"], user=request.user)
     response = StreamingHttpResponse(sse(events, request), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"

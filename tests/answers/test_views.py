@@ -1,0 +1,106 @@
+"""The Q&A page, its streaming endpoint, feedback and the original-file link."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from answers.models import Answer, Feedback
+from answers.services import answer_complete
+
+pytestmark = pytest.mark.django_db
+QUESTION = "How many days of paid annual leave do employees get?"
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", password="pw-alice-123")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def events_of(response) -> list[tuple[str, dict]]:
+    body = b"".join(response.streaming_content).decode()
+    events = []
+    for block in body.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.split("\n"))
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_the_page_requires_login_by_default(client) -> None:
+    response = client.get(reverse("answers:ask"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.post(reverse("answers:ask-stream"), {"question": "x"}).status_code == 401
+
+
+def test_anonymous_questions_can_be_allowed(client, settings, demo_corpus, no_llm) -> None:
+    settings.ALLOW_ANONYMOUS_QUESTIONS = True
+    assert client.get(reverse("answers:ask")).status_code == 200
+    events = events_of(client.post(reverse("answers:ask-stream"), {"question": QUESTION}))
+    answer_id = events[0][1]["id"]
+    assert client.get(reverse("answers:answer", args=[answer_id])).status_code == 200  # same browser session
+    assert Client().get(reverse("answers:answer", args=[answer_id])).status_code == 404  # another one
+
+
+def test_asking_streams_sources_tokens_and_the_final_answer(alice_client, demo_corpus, no_llm) -> None:
+    response = alice_client.post(reverse("answers:ask-stream"), {"question": QUESTION})
+    assert response["Content-Type"] == "text/event-stream"
+    events = events_of(response)
+    assert [name for name, _ in events][:2] == ["answer", "sources"]
+    done = events[-1][1]
+    assert events[-1][0] == "done" and done["mode"] == "extractive" and "27 days" in done["answer"]
+    assert Answer.objects.get().user.username == "alice"
+
+
+@pytest.mark.parametrize(("question", "message"), [("   ", "Please type a question."), ("x" * 1001, "limited to")])
+def test_empty_or_over_long_questions_are_refused_with_a_message(alice_client, question, message) -> None:
+    response = alice_client.post(reverse("answers:ask-stream"), {"question": question})
+    assert response.status_code == 400 and message in response.json()["error"]
+
+
+def test_asking_is_rate_limited_per_user(alice_client, settings, demo_corpus, no_llm) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.ASK_RATE_LIMIT = "2/m"
+    codes = [alice_client.post(reverse("answers:ask-stream"), {"question": QUESTION}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_one_vote_per_user_per_answer_that_can_be_changed(alice_client, alice, demo_corpus, no_llm) -> None:
+    answer = answer_complete(question=QUESTION, user=alice)
+    url = reverse("answers:feedback", args=[answer.pk])
+    assert alice_client.post(url, {"rating": "1"}).json() == {"rating": 1, "comment": ""}
+    assert alice_client.post(url, {"rating": "-1", "comment": "wrong page"}).status_code == 200
+    vote = Feedback.objects.get()
+    assert (vote.rating, vote.comment, vote.user) == (-1, "wrong page", alice)
+    assert alice_client.post(url, {"rating": "5"}).status_code == 400
+
+
+def test_someone_elses_answer_is_not_found(client, django_user_model, alice, demo_corpus, no_llm) -> None:
+    answer = answer_complete(question=QUESTION, user=alice)
+    client.force_login(django_user_model.objects.create_user("bob", password="pw-bob-123"))
+    assert client.get(reverse("answers:answer", args=[answer.pk])).status_code == 404
+    assert client.post(reverse("answers:feedback", args=[answer.pk]), {"rating": "1"}).status_code == 404
+
+
+def test_a_stored_answer_page_lists_recent_questions(alice_client, alice, demo_corpus, no_llm) -> None:
+    answer = answer_complete(question=QUESTION, user=alice)
+    page = alice_client.get(reverse("answers:answer", args=[answer.pk])).content.decode()
+    assert "Your recent questions" in page and QUESTION in page
+    assert 'id="stored-answer"' in page
+
+
+def test_the_original_file_opens_inline_for_a_pdf(alice_client, demo_corpus) -> None:
+    pdf = next(d for d in demo_corpus if d.content_type == "application/pdf")
+    response = alice_client.get(reverse("answers:document-file", args=[pdf.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    html = next(d for d in demo_corpus if d.content_type == "text/html")
+    response = alice_client.get(reverse("answers:document-file", args=[html.pk]))
+    assert response["Content-Type"] == "application/octet-stream" and "attachment" in response["Content-Disposition"]
