@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck pytest demo clean
+.PHONY: install browser run test lint typecheck pytest demo clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,13 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Browser tests drive Debian's chromium; Playwright never downloads a browser of its own here.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends chromium; \
+	  else echo "chromium is missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
 
 run: install
 	$(PY) -m ragsite.devrun
@@ -24,7 +31,7 @@ lint: install
 typecheck: install
 	$(PY) -m mypy .
 
-pytest: install
+pytest: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

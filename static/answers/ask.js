@@ -41,7 +41,9 @@
       fragment.appendChild(document.createTextNode(text));
       return fragment;
     }
-    var pattern = new RegExp("(" + questionTerms.map(escapeRegExp).join("|") + ")", "giu");
+    // Whole words only (with a plural ending), so "day" does not light up inside "holiday".
+    var words = questionTerms.map(escapeRegExp).join("|");
+    var pattern = new RegExp("((?<![\\p{L}\\p{N}])(?:" + words + ")(?:s|es)?(?![\\p{L}\\p{N}]))", "giu");
     text.split(pattern).forEach(function (part, index) {
       if (index % 2 === 1) {
         var mark = document.createElement("mark");

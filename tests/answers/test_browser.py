@@ -1,0 +1,121 @@
+"""The Q&A page in headless Chromium (Debian's, driven by Playwright): ask, stream, cite, vote."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from answers.models import Feedback
+from ingestion.models import Document
+from ingestion.pipeline import documents_ingest
+from ingestion.services import document_create
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is missing at {CHROMIUM}: 'make test' installs Debian's chromium package")
+        pytest.skip(f"no Chromium at {CHROMIUM} (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def corpus(transactional_db, demo_dir):
+    ids = []
+    for path in sorted(demo_dir.iterdir()):
+        with path.open("rb") as stream:
+            ids.append(document_create(name=path.name, stream=stream, enqueue=False).document.pk)
+    documents_ingest(document_ids=ids)
+    return list(Document.objects.filter(pk__in=ids))
+
+
+def log_in(page, live_server, username: str, password: str) -> None:
+    page.goto(live_server.url + "/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#id_question")
+
+
+def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django_user_model, settings) -> None:
+    settings.RERANK_MIN_SCORE = 0.0
+    fake_llm.reply = "Every employee receives 27 days of paid annual leave per calendar year [1]."
+    fake_llm.delay = 0.15
+    django_user_model.objects.create_user("gina", password="pw-gina-123")
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    log_in(page, live_server, "gina", "pw-gina-123")
+
+    page.fill("#id_question", "How many days of paid annual leave do employees get?")
+    page.click("#ask-button")
+    # Streaming: part of the answer is on the page before the citation buttons of the final render exist.
+    page.wait_for_function(
+        "document.getElementById('answer-text').textContent.length > 0 && !document.querySelector('.cite')"
+    )
+    page.wait_for_selector(".cite", timeout=60_000)
+    assert "27 days" in page.inner_text("#answer-text")
+
+    page.click(".cite")
+    page.wait_for_selector("#source-1.active")
+    assert page.evaluate("document.activeElement.id") == "source-1"
+    assert "27 days" in page.inner_text("#source-1")
+    assert page.locator("#source-1 mark").count() > 0  # the question's words are highlighted
+
+    page.click(".thumb[data-rating='1']")
+    page.wait_for_selector("#feedback-thanks:not([hidden])")
+    vote = Feedback.objects.get()
+    assert vote.rating == 1 and vote.user.username == "gina"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "answered.png"), full_page=True)
+    assert dialogs == []
+
+
+def test_hostile_document_and_model_html_do_not_run(
+    browser, live_server, transactional_db, fake_llm, django_user_model, settings
+) -> None:
+    import io
+
+    settings.RERANK_MIN_SCORE = 0.0
+    doc = b"The zephyr kiln runs at 1200 degrees. <script>alert('doc')</script><img src=x onerror=alert('img')>"
+    outcome = document_create(name="hostile.txt", stream=io.BytesIO(doc), enqueue=False)
+    documents_ingest(document_ids=[outcome.document.pk])
+    fake_llm.reply = "It runs at 1200 degrees <img src=x onerror=alert('llm')> <b>hot</b> [1]."
+    django_user_model.objects.create_user("hal", password="pw-hal-123")
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    log_in(page, live_server, "hal", "pw-hal-123")
+    page.fill("#id_question", "How hot does the zephyr kiln run?")
+    page.click("#ask-button")
+    page.wait_for_selector(".cite", timeout=60_000)
+    assert "<b>hot</b>" in page.inner_text("#answer-text")  # shown as text
+    assert "<script>" in page.inner_text("#sources")
+    assert page.locator("#answer-text b, #sources img, #answer-text img").count() == 0
+    page.set_viewport_size({"width": 375, "height": 800})  # phone width: nothing wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert dialogs == []
