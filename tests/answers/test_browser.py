@@ -53,6 +53,16 @@ def corpus(transactional_db, demo_dir):
     return list(Document.objects.filter(pk__in=ids))
 
 
+def record_into(dialogs: list[str]):
+    """A dialog handler: any alert() that runs is recorded (and dismissed); the tests expect none."""
+
+    def handler(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    return handler
+
+
 def log_in(page, live_server, username: str, password: str) -> None:
     page.goto(live_server.url + "/")
     page.fill("#id_username", username)
@@ -68,7 +78,7 @@ def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django
     django_user_model.objects.create_user("gina", password="pw-gina-123")
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("dialog", record_into(dialogs))
     log_in(page, live_server, "gina", "pw-gina-123")
 
     page.fill("#id_question", "How many days of paid annual leave do employees get?")
@@ -103,12 +113,13 @@ def test_hostile_document_and_model_html_do_not_run(
     settings.RERANK_MIN_SCORE = 0.0
     doc = b"The zephyr kiln runs at 1200 degrees. <script>alert('doc')</script><img src=x onerror=alert('img')>"
     outcome = document_create(name="hostile.txt", stream=io.BytesIO(doc), enqueue=False)
+    assert outcome.document is not None
     documents_ingest(document_ids=[outcome.document.pk])
     fake_llm.reply = "It runs at 1200 degrees <img src=x onerror=alert('llm')> <b>hot</b> [1]."
     django_user_model.objects.create_user("hal", password="pw-hal-123")
     page = browser.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("dialog", record_into(dialogs))
     log_in(page, live_server, "hal", "pw-hal-123")
     page.fill("#id_question", "How hot does the zephyr kiln run?")
     page.click("#ask-button")

@@ -18,6 +18,7 @@ HOSTILE_DOC = (
 
 def test_document_script_and_model_html_render_as_text(client, django_user_model, fake_llm) -> None:
     outcome = document_create(name="hostile.txt", stream=io.BytesIO(HOSTILE_DOC), enqueue=False)
+    assert outcome.document is not None
     document_ingest(document_id=outcome.document.pk)
     user = django_user_model.objects.create_user("carol", password="pw-carol-123")
     client.force_login(user)

@@ -48,14 +48,14 @@ def test_anonymous_questions_can_be_allowed(client, settings, demo_corpus, no_ll
     assert Client().get(reverse("answers:answer", args=[answer_id])).status_code == 404  # another one
 
 
-def test_asking_streams_sources_tokens_and_the_final_answer(alice_client, demo_corpus, no_llm) -> None:
+def test_asking_streams_sources_tokens_and_the_final_answer(alice_client, alice, demo_corpus, no_llm) -> None:
     response = alice_client.post(reverse("answers:ask-stream"), {"question": QUESTION})
     assert response["Content-Type"] == "text/event-stream"
     events = events_of(response)
     assert [name for name, _ in events][:2] == ["answer", "sources"]
     done = events[-1][1]
     assert events[-1][0] == "done" and done["mode"] == "extractive" and "27 days" in done["answer"]
-    assert Answer.objects.get().user.username == "alice"
+    assert Answer.objects.get().user == alice
 
 
 @pytest.mark.parametrize(("question", "message"), [("   ", "Please type a question."), ("x" * 1001, "limited to")])
