@@ -9,10 +9,11 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from ragsite.localservices import BASE_DIR, ensure_services
 
-VAR = BASE_DIR / "var"
+VAR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 PASSWORD_FILE = VAR / "admin-password.txt"
 
 
@@ -73,7 +74,7 @@ def main() -> int:
     ]
     time.sleep(2)
     print(f"\nragsite is running at http://127.0.0.1:{port}/  (admin: http://127.0.0.1:{port}/admin/)")
-    print(f"admin login: admin / {password}   (kept in {PASSWORD_FILE.relative_to(BASE_DIR)})")
+    print(f"admin login: admin / {password}   (kept in {PASSWORD_FILE})")
     print("Press Ctrl-C to stop.\n")
     try:
         while all(child.poll() is None for child in children):
