@@ -1,7 +1,9 @@
 """Calibrating the reranker: a Platt fit of logits to relevance, thresholds, and the blend weight."""
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -11,7 +13,7 @@ from retrieval.metrics import documents_by_best_chunk, ndcg_at
 from retrieval.selectors import apply_rerank, retrieve, sigmoid
 
 THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-BLEND_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 1000.0)
+BLEND_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0, 1e6)
 
 
 @dataclass
@@ -33,23 +35,62 @@ def collect_pools(split: BeirSplit, pool: int, on_query: Callable[[], None] | No
     return pools
 
 
-def fit_platt(logits: np.ndarray, labels: np.ndarray, iterations: int = 50) -> tuple[float, float]:
-    """Platt scaling by Newton's method, with Platt's smoothed targets against overconfidence."""
+def _log_loss(params: np.ndarray, logits: np.ndarray, targets: np.ndarray) -> float:
+    z = params[0] * logits + params[1]
+    # log(1 + e^z) - t z, written to stay finite for large |z|
+    return float(np.mean(np.logaddexp(0.0, z) - targets * z))
+
+
+def save_pools(pools: list[LabelledPool], path: Path) -> None:
+    """The reranked pools with their labels, so calibration can be refitted without reranking again."""
+    with path.open("w", encoding="utf-8") as out:
+        for pool in pools:
+            out.write(
+                json.dumps(
+                    {
+                        "question_id": pool.question_id,
+                        "relevant": pool.relevant,
+                        "candidates": [asdict(c) for c in pool.candidates],
+                    }
+                )
+                + "\n"
+            )
+
+
+def load_pools(path: Path) -> list[LabelledPool]:
+    pools = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            pools.append(
+                LabelledPool(record["question_id"], [Scored(**c) for c in record["candidates"]], record["relevant"])
+            )
+    return pools
+
+
+def fit_platt(logits: np.ndarray, labels: np.ndarray, iterations: int = 100) -> tuple[float, float]:
+    """Platt scaling: Newton's method with step halving (never a step that raises the loss), and Platt's
+    smoothed targets against overconfidence."""
     positives = float(labels.sum())
     negatives = float(len(labels) - positives)
     targets = np.where(labels > 0, (positives + 1) / (positives + 2), 1 / (negatives + 2))
-    a, b = 1.0, 0.0
     features = np.stack([logits, np.ones_like(logits)], axis=1)
+    params = np.array([1.0, 0.0])
+    loss = _log_loss(params, logits, targets)
     for _ in range(iterations):
-        p = sigmoid(a * logits + b)
-        gradient = features.T @ (p - targets)
-        weights = p * (1 - p) + 1e-9
-        hessian = (features * weights[:, None]).T @ features + 1e-6 * np.eye(2)
+        p = sigmoid(features @ params)
+        gradient = features.T @ (p - targets) / len(logits)
+        hessian = (features * (p * (1 - p))[:, None]).T @ features / len(logits) + 1e-9 * np.eye(2)
         step = np.linalg.solve(hessian, gradient)
-        a, b = a - float(step[0]), b - float(step[1])
-        if np.abs(step).max() < 1e-8:
+        size = 1.0
+        while size > 1e-6 and _log_loss(params - size * step, logits, targets) > loss:
+            size /= 2
+        params = params - size * step
+        new_loss = _log_loss(params, logits, targets)
+        if loss - new_loss < 1e-12:
             break
-    return a, b
+        loss = new_loss
+    return float(params[0]), float(params[1])
 
 
 def threshold_table(pools: list[LabelledPool], a: float, b: float) -> list[dict[str, float]]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 
 from ingestion.embedding import get_embedder
+from retrieval.context import Scored
 from retrieval.first_stage import first_stage
 from retrieval.metrics import documents_by_best_chunk, mrr_at, ndcg_at, percentile, recall_at
 from retrieval.selectors import RetrievalResult, languages_in_use, retrieve
@@ -71,8 +72,17 @@ def scores(ranking: list[str], relevant: dict[str, int], depth: int) -> dict[str
     }
 
 
-def evaluate(split: BeirSplit, depths: list[int], *, on_query: Callable[[], None] | None = None) -> dict[str, object]:
-    """Mean metrics per mode and depth, and latency percentiles per stage."""
+def evaluate(
+    split: BeirSplit,
+    depths: list[int],
+    *,
+    on_query: Callable[[], None] | None = None,
+    on_pool: Callable[[str, list[Scored]], None] | None = None,
+) -> dict[str, object]:
+    """Mean metrics per mode and depth, and latency percentiles per stage.
+
+    on_pool receives each question's reranked pool at the deepest depth (to refit calibration from).
+    """
     sums: dict[str, dict[str, float]] = {}
     latencies: dict[str, list[float]] = {}
     fallbacks = 0
@@ -94,6 +104,8 @@ def evaluate(split: BeirSplit, depths: list[int], *, on_query: Callable[[], None
             add(f"hybrid@{depth}", scores(ranking_of(hybrid), relevant, depth))
             reranked = retrieve(question, pool=depth, rerank=True)
             fallbacks += reranked.reranker_fell_back
+            if on_pool is not None and depth == max(depths) and reranked.reranked:
+                on_pool(query_id, reranked.candidates)
             add(f"hybrid_rerank@{depth}", scores(ranking_of(reranked), relevant, depth))
             for stage, value in reranked.timings_ms.items():
                 latencies.setdefault(f"{stage}@{depth}", []).append(value)

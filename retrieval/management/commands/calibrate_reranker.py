@@ -7,7 +7,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from retrieval.calibration import blend_table, collect_pools, fit_platt, suggest_threshold, threshold_table
+from retrieval.calibration import (
+    blend_table,
+    collect_pools,
+    fit_platt,
+    load_pools,
+    save_pools,
+    suggest_threshold,
+    threshold_table,
+)
 from retrieval.evaluation import BeirSplit, load_beir_split
 from retrieval.services import calibration_save
 
@@ -21,14 +29,21 @@ class Command(BaseCommand):
         parser.add_argument("--pool", type=int, default=settings.RETRIEVAL_POOL)
         parser.add_argument("--limit", type=int, default=None)
         parser.add_argument("--out", type=Path, default=Path("var/evaluation"))
+        parser.add_argument("--pools", type=Path, help="reranked pools written by an earlier run; skips reranking")
 
     def handle(self, *args: Any, **options: Any) -> None:
         split = load_beir_split(options["beir"], options["split"])
         if options["limit"]:
             keep = list(split.queries)[: options["limit"]]
             split = BeirSplit({q: split.queries[q] for q in keep}, {q: split.qrels[q] for q in keep})
-        with tqdm(total=len(split.queries), unit="query", desc="reranking pools") as bar:
-            pools = collect_pools(split, options["pool"], on_query=lambda: bar.update(1))
+        options["out"].mkdir(parents=True, exist_ok=True)
+        if options["pools"]:
+            pools = [p for p in load_pools(options["pools"]) if p.question_id in split.queries]
+        else:
+            with tqdm(total=len(split.queries), unit="query", desc="reranking pools") as bar:
+                pools = collect_pools(split, options["pool"], on_query=lambda: bar.update(1))
+            stem = f"{options['beir'].name}-{options['split']}-{options['pool']}"
+            save_pools(pools, options["out"] / f"pools-{stem}.jsonl")
         logits = np.array([c.logit for p in pools for c in p.candidates], dtype=np.float64)
         labels = np.array([p.relevant.get(c.external_id, 0) > 0 for p in pools for c in p.candidates], dtype=np.float64)
         a, b = fit_platt(logits, labels)
@@ -54,7 +69,6 @@ class Command(BaseCommand):
             source=f"{options['beir']} {options['split']}",
             report=report,
         )
-        options["out"].mkdir(parents=True, exist_ok=True)
         (options["out"] / f"calibration-{options['beir'].name}-{options['split']}.json").write_text(
             json.dumps(report, indent=2)
         )

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from retrieval.calibration import LabelledPool, save_pools
+from retrieval.context import Scored
 from retrieval.evaluation import MODES, BeirSplit, evaluate, load_beir_split
 
 
@@ -72,11 +74,17 @@ class Command(BaseCommand):
         if options["limit"]:
             keep = list(split.queries)[: options["limit"]]
             split = BeirSplit(queries={q: split.queries[q] for q in keep}, qrels={q: split.qrels[q] for q in keep})
+        pools: list[LabelledPool] = []
+
+        def keep_pool(query_id: str, candidates: list[Scored]) -> None:
+            pools.append(LabelledPool(query_id, candidates, split.qrels[query_id]))
+
         with tqdm(total=len(split.queries), unit="query", desc="evaluating") as bar:
-            report = evaluate(split, depths, on_query=lambda: bar.update(1))
+            report = evaluate(split, depths, on_query=lambda: bar.update(1), on_pool=keep_pool)
         out: Path = options["out"]
         out.mkdir(parents=True, exist_ok=True)
         stem = f"{options['beir'].name}-{options['split']}"
+        save_pools(pools, out / f"pools-{stem}-{max(depths)}.jsonl")
         (out / f"{stem}.json").write_text(json.dumps(report, indent=2))
         plot(report, depths, out / f"{stem}.png")
         self.stdout.write(table(report, depths))
