@@ -14,7 +14,7 @@ from answers.extractive import extractive_answer
 from answers.llm import LLMError, StreamStats, llm_configured, stream_chat
 from answers.models import Answer, AnswerPassage, Feedback
 from answers.prompts import build_messages
-from retrieval.context import Passage, Scored
+from retrieval.context import Passage
 from retrieval.selectors import RetrievalResult, retrieve
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def answer_stream(*, question: str, user: User | AnonymousUser | None) -> Iterat
     }
     answer.reranker_fell_back = result.reranker_fell_back
     if result.nothing_relevant:
-        closest = [_as_passage(c) for c in result.candidates[:CLOSEST_SHOWN]]
+        closest = [Passage.of(c) for c in result.candidates[:CLOSEST_SHOWN]]
         _store_passages(answer, closest, result, given=False)
         yield Event("sources", {"passages": passages_data(answer), "given": False})
         _finish(answer, status=Answer.Status.NO_CONTEXT, text=NOT_COVERED, started=started)
@@ -97,21 +97,6 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
         return
     _finish(
         answer, status=Answer.Status.COMPLETE, text="".join(pieces), mode=Answer.Mode.LLM, started=started, stats=stats
-    )
-
-
-def _as_passage(candidate: Scored) -> Passage:
-    return Passage(
-        document_id=candidate.document_id,
-        title=candidate.title,
-        text=candidate.text,
-        page_start=candidate.page_start,
-        page_end=candidate.page_end,
-        token_count=candidate.token_count,
-        probability=candidate.probability,
-        final_rank=candidate.final_rank,
-        chunk_ids=[candidate.chunk_id],
-        ordinals=[candidate.ordinal],
     )
 
 

@@ -26,6 +26,11 @@ def extract_pdf(data: bytes) -> Extracted:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ExtractionError("The PDF is password-protected. Remove the password and upload it again.")
+        if len(reader.pages) > settings.PDF_MAX_PAGES:
+            raise ExtractionError(
+                f"The PDF has {len(reader.pages):,} pages, over the limit of {settings.PDF_MAX_PAGES:,} "
+                "(PDF_MAX_PAGES). Split it into smaller files."
+            )
         pages = [_page_text(page) for page in reader.pages]
         title = str(reader.metadata.title or "") if reader.metadata else ""
     except ExtractionError:

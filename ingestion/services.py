@@ -5,6 +5,7 @@ The ingestion pipeline itself (extract, chunk, embed, store) is in ingestion/pip
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -65,7 +66,8 @@ def document_create(
 
     enqueue=False leaves it queued for a caller that ingests in-process (the ingest commands).
     """
-    name = Path(name).name[:255] or "unnamed"
+    # No folders, no control characters (PostgreSQL refuses NUL), at most 255 characters.
+    name = re.sub(r"[\x00-\x1f\x7f]", "", Path(name.replace("\\", "/")).name)[:255].strip() or "unnamed"
     data = _read_limited(stream, size, name)
     if isinstance(data, str):
         return UploadOutcome(name=name, document=None, message=data)

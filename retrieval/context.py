@@ -2,23 +2,13 @@
 
 from dataclasses import dataclass, field
 
+from retrieval.first_stage import Candidate
+
 
 @dataclass
-class Scored:
+class Scored(Candidate):
     """A first-stage candidate with its reranker scores and final place."""
 
-    chunk_id: int
-    document_id: int
-    ordinal: int
-    text: str
-    page_start: int
-    page_end: int
-    token_count: int
-    title: str
-    external_id: str
-    dense_rank: int | None
-    text_rank: int | None
-    rrf: float
     logit: float | None = None
     probability: float | None = None
     rerank_rank: int | None = None
@@ -38,6 +28,21 @@ class Passage:
     final_rank: int
     chunk_ids: list[int] = field(default_factory=list)
     ordinals: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, candidate: Scored) -> "Passage":
+        return cls(
+            document_id=candidate.document_id,
+            title=candidate.title,
+            text=candidate.text,
+            page_start=candidate.page_start,
+            page_end=candidate.page_end,
+            token_count=candidate.token_count,
+            probability=candidate.probability,
+            final_rank=candidate.final_rank,
+            chunk_ids=[candidate.chunk_id],
+            ordinals=[candidate.ordinal],
+        )
 
 
 def choose_context(candidates: list[Scored], *, min_score: float, token_budget: int, final_k: int) -> list[Passage]:
@@ -60,20 +65,7 @@ def choose_context(candidates: list[Scored], *, min_score: float, token_budget: 
             continue
         if len(passages) >= final_k or used + candidate.token_count > token_budget:
             continue
-        passages.append(
-            Passage(
-                document_id=candidate.document_id,
-                title=candidate.title,
-                text=candidate.text,
-                page_start=candidate.page_start,
-                page_end=candidate.page_end,
-                token_count=candidate.token_count,
-                probability=candidate.probability,
-                final_rank=candidate.final_rank,
-                chunk_ids=[candidate.chunk_id],
-                ordinals=[candidate.ordinal],
-            )
-        )
+        passages.append(Passage.of(candidate))
         used += candidate.token_count
     return passages
 

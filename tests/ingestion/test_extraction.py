@@ -80,6 +80,12 @@ def test_pdf_without_text_layer_asks_for_ocr() -> None:
         extract_file(make_pdf([None, None]), "scan.pdf")
 
 
+def test_pdf_over_the_page_limit_is_refused(settings) -> None:
+    settings.PDF_MAX_PAGES = 2
+    with pytest.raises(ExtractionError, match="over the limit"):
+        extract_file(make_pdf(["one", "two", "three"]), "long.pdf")
+
+
 def test_pdf_with_some_empty_pages_keeps_page_numbers() -> None:
     result = extract_file(make_pdf(["Cover.", None, "Third page."]), "mixed.pdf")
     assert result.pages == ["Cover.", "", "Third page."]

@@ -71,6 +71,13 @@ def test_unsupported_content_is_refused_and_not_stored() -> None:
     assert Document.objects.count() == 0
 
 
+def test_file_names_lose_folders_and_control_characters() -> None:
+    outcome = upload(b"Named badly.", "..\\..\\secret/../../etc/pass\x00wd\n.txt")
+    assert outcome.document is not None
+    assert outcome.document.original_name == "passwd.txt"
+    assert "/" not in outcome.document.file.name.removeprefix("documents/").split("/", 2)[-1]
+
+
 def test_empty_file_is_refused() -> None:
     outcome = upload(b"", "empty.txt")
     assert outcome.document is None and "empty" in outcome.message
