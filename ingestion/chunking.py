@@ -13,6 +13,8 @@ from dataclasses import dataclass
 TokenOffsets = Callable[[list[str]], list[list[tuple[int, int]]]]
 
 PAGE_SEPARATOR = "\n\n"
+# English text runs about 4-5 characters per token; a unit with more than this many per token is cut by length.
+MAX_CHARS_PER_TOKEN = 10
 # A sentence ends at . ! ? (perhaps closed by a quote or bracket) and white space; a paragraph at a blank line;
 # a list item at a line starting with a bullet or number.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
@@ -54,9 +56,25 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
+def _cap_chars(text: str, spans: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]:
+    """Cut spans longer than max_chars, at white space where there is some.
+
+    Token counts alone cannot bound a chunk: a tokenizer turns a 10 MB "word" into one [UNK] token.
+    """
+    capped = []
+    for start, end in spans:
+        while end - start > max_chars:
+            cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+            cut = cut if cut > start else start + max_chars
+            capped.append((start, cut))
+            start = cut
+        capped.append((start, end))
+    return [(s, e) for s, e in capped if text[s:e].strip()]
+
+
 def _token_units(text: str, offsets: TokenOffsets, max_tokens: int) -> list[tuple[int, int, int]]:
     """(start, end, tokens) units: sentences, with those over max_tokens cut at token boundaries."""
-    spans = sentence_spans(text)
+    spans = _cap_chars(text, sentence_spans(text), max_tokens * MAX_CHARS_PER_TOKEN)
     token_spans = offsets([text[s:e] for s, e in spans])
     units = []
     for (start, end), tokens in zip(spans, token_spans, strict=True):
@@ -76,11 +94,16 @@ def chunk_text(
     """Greedy packing of whole sentences up to target_tokens; each chunk repeats about overlap_tokens of the last."""
     text, page_starts = join_pages(pages)
     units = _token_units(text, offsets, target_tokens)
+    max_chars = target_tokens * MAX_CHARS_PER_TOKEN
     chunks: list[ChunkSpan] = []
     first = 0
     while first < len(units):
         last, total = first, units[first][2]
-        while last + 1 < len(units) and total + units[last + 1][2] <= target_tokens:
+        while (
+            last + 1 < len(units)
+            and total + units[last + 1][2] <= target_tokens
+            and units[last + 1][1] - units[first][0] <= max_chars
+        ):
             last += 1
             total += units[last][2]
         start, end = units[first][0], units[last][1]

@@ -58,6 +58,8 @@ def sniff_content_type(data: bytes, filename: str = "") -> str:
             raise ExtractionError(f"Unsupported file type: this is {what}. Supported: PDF, DOCX, HTML, Markdown, text.")
     text = decode_text(data)
     head = text[:2048].lstrip().lower()
+    if head.startswith(("<?xml", "<svg")) and not re.search(r"<html[\s>]", head):
+        raise ExtractionError("Unsupported file type: an XML or SVG file. Supported: PDF, DOCX, HTML, Markdown, text.")
     if head.startswith(("<!doctype html", "<html")) or re.search(r"<(html|body|head)[\s>]", head):
         return HTML
     if filename.lower().endswith((".md", ".markdown")):

@@ -59,6 +59,13 @@ def test_page_numbers_follow_the_text(offsets) -> None:
     assert any(c.page_start != c.page_end for c in chunks) or len(chunks) >= 3
 
 
+def test_a_giant_word_cannot_make_a_giant_chunk(offsets) -> None:
+    text = "Start. " + "x" * 50_000 + " end."
+    chunks = chunk_text([text], offsets, target_tokens=200, overlap_tokens=40)
+    assert max(len(c.text) for c in chunks) <= 2000
+    assert sum(len(c.text) for c in chunks) >= 50_000
+
+
 def test_empty_pages_give_no_chunks(offsets) -> None:
     assert chunk_text(["", ""], offsets) == []
 

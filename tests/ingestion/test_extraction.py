@@ -42,6 +42,7 @@ def test_type_is_judged_by_content_not_extension() -> None:
         (b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 8, "tool.txt", "program"),
         (bytes(range(256)) * 64, "random.txt", "binary"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old.doc", "legacy Microsoft Office"),
+        (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>x</script></svg>', "a.txt", "SVG"),
     ],
 )
 def test_unsupported_or_empty_files_are_refused_with_a_reason(data: bytes, name: str, reason: str) -> None:
