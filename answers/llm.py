@@ -81,17 +81,20 @@ def stream_chat(messages: list[dict[str, str]], stats: StreamStats) -> Iterator[
                 stream=True,
                 stream_options={"include_usage": True},
             )
-            for chunk in stream:
-                stats.model = chunk.model or stats.model
-                if chunk.usage is not None:
-                    stats.prompt_tokens = chunk.usage.prompt_tokens
-                    stats.completion_tokens = chunk.usage.completion_tokens
-                for choice in chunk.choices or []:
-                    stats.finish_reason = choice.finish_reason or stats.finish_reason
-                    text = choice.delta.content if choice.delta else None
-                    if text:
-                        started_output = True
-                        yield text
+            try:
+                for chunk in stream:
+                    stats.model = chunk.model or stats.model
+                    if chunk.usage is not None:
+                        stats.prompt_tokens = chunk.usage.prompt_tokens
+                        stats.completion_tokens = chunk.usage.completion_tokens
+                    for choice in chunk.choices or []:
+                        stats.finish_reason = choice.finish_reason or stats.finish_reason
+                        text = choice.delta.content if choice.delta else None
+                        if text:
+                            started_output = True
+                            yield text
+            finally:
+                stream.close()  # also when the reader stopped early: the server stops generating
             if stats.finish_reason is None:
                 raise LLMError("the language model's answer was cut off before it finished")
             return

@@ -39,7 +39,15 @@ def answer_stream(*, question: str, user: User | AnonymousUser | None) -> Iterat
     started = time.perf_counter()
     owner = user if user is not None and user.is_authenticated else None
     answer = Answer.objects.create(question=question, user=owner)
-    yield Event("answer", {"id": answer.pk})
+    try:
+        yield Event("answer", {"id": answer.pk})
+        yield from _answer_events(answer, question, started)
+    finally:
+        if answer.status == Answer.Status.STREAMING:  # the client went away, or something unforeseen broke
+            _finish(answer, status=Answer.Status.FAILED, error="The answer was interrupted before it was complete.")
+
+
+def _answer_events(answer: Answer, question: str, started: float) -> Iterator[Event]:
     try:
         result = retrieve(question)
     except Exception as exc:  # database or model down: the question is kept with its error

@@ -107,3 +107,13 @@ def test_an_unreachable_llm_server_is_a_clear_message_not_an_error_page(demo_cor
     llm._client.cache_clear()
     assert any(e.name == "error" and "could not be reached" in e.data["message"] for e in events)
     assert Answer.objects.get().status == Answer.Status.FAILED
+
+
+def test_a_reader_leaving_mid_stream_leaves_a_failed_answer_not_a_streaming_one(demo_corpus, fake_llm) -> None:
+    events = answer_stream(question=QUESTION, user=None)
+    for event in events:
+        if event.name == "token":
+            break
+    events.close()  # what Django does when the browser goes away
+    answer = Answer.objects.get()
+    assert answer.status == Answer.Status.FAILED and "interrupted" in answer.error
