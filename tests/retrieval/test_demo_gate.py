@@ -29,7 +29,13 @@ QUESTIONS = [
     ("Who founded the cooperative, and in which year?", "cooperative-history.txt"),
     ("When is the annual general meeting held?", "cooperative-history.txt"),
 ]
+# The shipped configuration ranks all 17 first; one of margin for int8 kernels that differ between CPUs.
 GATE = 16
+# With the shipped calibration 15 of 17 keep context (the sick-leave and product-support questions fall under the
+# threshold: the reranker does not match "doctor's note" to "medical certificate", nor "call support" to the
+# "support line" paragraph). Questions the documents do not cover must get none.
+COVERED_GATE = 14
+OFF_TOPIC = ["What is the capital of Peru?", "How do I bake sourdough bread?"]
 
 
 def test_hybrid_rerank_ranks_the_answering_document_first(demo_corpus) -> None:
@@ -50,3 +56,10 @@ def test_the_chosen_context_starts_with_the_best_passage(demo_corpus) -> None:
     assert "27 days" in result.context[0].text
     assert result.context[0].page_start <= 2 <= result.context[0].page_end  # the leave section is on page 2
     assert set(result.timings_ms) >= {"embed", "sql", "rerank", "total"}
+
+
+def test_the_threshold_keeps_covered_questions_and_refuses_off_topic_ones(demo_corpus) -> None:
+    covered = sum(bool(retrieve(question).context) for question, _ in QUESTIONS)
+    assert covered >= COVERED_GATE
+    for question in OFF_TOPIC:
+        assert retrieve(question).nothing_relevant, question
