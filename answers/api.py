@@ -30,7 +30,14 @@ def anonymous_allowed(request: HttpRequest) -> bool | None:
     return True if settings.ALLOW_ANONYMOUS_QUESTIONS else None
 
 
-api = NinjaAPI(title="ragsite", version="1", auth=[SessionAuth(), TokenAuth(), anonymous_allowed], urls_namespace="api")
+api = NinjaAPI(
+    title="ragsite",
+    version="1",
+    # Tokens first: a script sends no CSRF token, and the session check would refuse it before a later
+    # authenticator ran.
+    auth=[TokenAuth(), SessionAuth(), anonymous_allowed],
+    urls_namespace="api",
+)
 
 
 class AskIn(Schema):

@@ -80,3 +80,9 @@ def test_session_auth_respects_csrf(dave) -> None:
 def test_the_api_is_described_by_openapi(client) -> None:
     schema = client.get("/api/openapi.json").json()
     assert {"/api/ask", "/api/answers/{answer_id}", "/api/answers/{answer_id}/feedback"} <= set(schema["paths"])
+
+
+def test_a_token_needs_no_csrf_token(token, demo_corpus, no_llm) -> None:
+    client = Client(enforce_csrf_checks=True)  # like a script: no session, no CSRF cookie
+    response = post(client, "/api/ask", {"question": QUESTION}, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
