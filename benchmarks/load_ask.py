@@ -84,7 +84,6 @@ def main() -> None:
             "8",
             "--timeout",
             "120",
-            "--preload",
         ],
         cwd=ROOT,
         env=env,
@@ -119,7 +118,10 @@ def main() -> None:
         elapsed = time.monotonic() - started
     finally:
         web.terminate()
-        web.wait(30)
+        try:
+            web.wait(60)  # threads finish the requests in flight first
+        except subprocess.TimeoutExpired:
+            web.kill()
         llm.stop()
         ApiToken.objects.filter(name="load run").delete()
     latencies = [seconds * 1000 for seconds, ok, _ in results if ok]
