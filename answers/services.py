@@ -2,7 +2,7 @@
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
-def answer_stream(*, question: str, user: User | AnonymousUser | None) -> Iterator[Event]:
+def answer_stream(*, question: str, user: User | AnonymousUser | None) -> Generator[Event, None, None]:
     """Answer a question, yielding events as the answer forms; everything is stored on the Answer."""
     started = time.perf_counter()
     owner = user if user is not None and user.is_authenticated else None
