@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from answers.models import ApiToken
-from answers.ratelimit import over_limit
+from answers.ratelimit import over_limit, rate_key
 from answers.selectors import answer_for_user
 from answers.services import answer_complete, answer_data, answer_stream, feedback_set, passages_data
 
@@ -67,15 +67,11 @@ def _question(text: str) -> str:
 @api.post("/ask", summary="Ask a question; with stream=true the answer comes as server-sent events")
 def ask(request: HttpRequest, payload: AskIn) -> Any:
     question = _question(payload.question)
-    key = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{request.META.get('REMOTE_ADDR')}"
-    if over_limit(key):
+    if over_limit(rate_key(request)):
         raise HttpError(429, "Too many questions; please wait a minute.")
     if payload.stream:
-        import json
-
         events = answer_stream(question=question, user=request.user)
-        lines = (f"event: {e.name}\ndata: {json.dumps(e.data)}\n\n" for e in events)
-        return StreamingHttpResponse(lines, content_type="text/event-stream")
+        return StreamingHttpResponse((e.as_sse() for e in events), content_type="text/event-stream")
     answer = answer_complete(question=question, user=request.user)
     return {**answer_data(answer), "passages": passages_data(answer)}
 

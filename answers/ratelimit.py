@@ -4,6 +4,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600}
 
@@ -13,6 +14,11 @@ def parse_rate(rate: str) -> tuple[int, int] | None:
         return None
     count, _, period = rate.partition("/")
     return int(count), _PERIODS[period.strip()[:1].lower() or "m"]
+
+
+def rate_key(request: HttpRequest) -> str:
+    """Who is asking: the user, or the address when anonymous."""
+    return f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{request.META.get('REMOTE_ADDR')}"
 
 
 def over_limit(key: str) -> bool:

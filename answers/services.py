@@ -1,5 +1,6 @@
 """Writes of the answers app: answering a question (streamed), and feedback on answers."""
 
+import json
 import logging
 import time
 from collections.abc import Generator, Iterator
@@ -28,6 +29,9 @@ class Event:
 
     name: str
     data: dict[str, Any]
+
+    def as_sse(self) -> str:
+        return f"event: {self.name}\ndata: {json.dumps(self.data)}\n\n"
 
 
 def _ms(started: float) -> float:

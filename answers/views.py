@@ -1,6 +1,5 @@
 """The question-and-answer pages: thin views over the answers services and selectors."""
 
-import json
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
@@ -13,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from answers.forms import AskForm, FeedbackForm
-from answers.ratelimit import over_limit
+from answers.ratelimit import over_limit, rate_key
 from answers.selectors import answer_for_user, answers_recent
 from answers.services import Event, answer_data, answer_stream, feedback_set, passages_data
 from ingestion.models import Document
@@ -44,11 +43,7 @@ def sse(events: Iterator[Event], request: HttpRequest) -> Iterator[str]:
         if event.name == "answer" and not request.user.is_authenticated:
             request.session["answer_ids"] = [*request.session.get("answer_ids", [])[-49:], event.data["id"]]
             request.session.save()
-        yield f"event: {event.name}\ndata: {json.dumps(event.data)}\n\n"
-
-
-def rate_key(request: HttpRequest) -> str:
-    return f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{request.META.get('REMOTE_ADDR')}"
+        yield event.as_sse()
 
 
 @require_GET
