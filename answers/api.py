@@ -4,15 +4,18 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
+from answers.forms import AskForm, FeedbackForm
 from answers.models import ApiToken
 from answers.ratelimit import over_limit, rate_key
 from answers.selectors import answer_for_user
-from answers.services import answer_complete, answer_data, answer_stream, feedback_set, passages_data
+from answers.serialize import answer_with_passages
+from answers.services import answer_complete, answer_stream, feedback_set
+from answers.streaming import stream_response
 
 
 class TokenAuth(HttpBearer):
@@ -56,12 +59,11 @@ class FeedbackOut(Schema):
 
 
 def _question(text: str) -> str:
-    question = text.strip()
-    if not question:
-        raise HttpError(400, "The question is empty.")
-    if len(question) > settings.QUESTION_MAX_CHARS:
-        raise HttpError(400, f"The question is longer than {settings.QUESTION_MAX_CHARS} characters.")
-    return question
+    """The question, validated by the page's own form, so both refuse the same input with the same words."""
+    form = AskForm({"question": text})
+    if not form.is_valid():
+        raise HttpError(400, " ".join(str(e) for e in form.errors["question"]))
+    return str(form.cleaned_data["question"])
 
 
 @api.post("/ask", summary="Ask a question; with stream=true the answer comes as server-sent events")
@@ -71,9 +73,8 @@ def ask(request: HttpRequest, payload: AskIn) -> Any:
         raise HttpError(429, "Too many questions; please wait a minute.")
     if payload.stream:
         events = answer_stream(question=question, user=request.user)
-        return StreamingHttpResponse((e.as_sse() for e in events), content_type="text/event-stream")
-    answer = answer_complete(question=question, user=request.user)
-    return {**answer_data(answer), "passages": passages_data(answer)}
+        return stream_response(e.as_sse() for e in events)
+    return answer_with_passages(answer_complete(question=question, user=request.user))
 
 
 @api.get("/answers/{answer_id}", summary="An answer with its passages and citations")
@@ -81,7 +82,7 @@ def get_answer(request: HttpRequest, answer_id: int) -> Any:
     answer = answer_for_user(answer_id=answer_id, user=request.user)
     if answer is None:
         raise HttpError(404, "No such answer.")  # a foreign answer looks like a missing one
-    return {**answer_data(answer), "passages": passages_data(answer)}
+    return answer_with_passages(answer)
 
 
 @api.post("/answers/{answer_id}/feedback", response=FeedbackOut, summary="Thumbs up (1) or down (-1)")
@@ -91,7 +92,7 @@ def post_feedback(request: HttpRequest, answer_id: int, payload: FeedbackIn) -> 
     answer = answer_for_user(answer_id=answer_id, user=request.user)
     if answer is None:
         raise HttpError(404, "No such answer.")
-    if payload.rating not in (1, -1):
-        raise HttpError(400, "rating must be 1 (helpful) or -1 (not helpful).")
-    vote = feedback_set(answer=answer, user=request.user, rating=payload.rating, comment=payload.comment)
-    return vote
+    form = FeedbackForm({"rating": str(payload.rating), "comment": payload.comment})
+    if not form.is_valid():
+        raise HttpError(400, "rating must be 1 (helpful) or -1 (not helpful); a comment has at most 2000 characters.")
+    return feedback_set(answer=answer, user=request.user, **form.cleaned_data)

@@ -1,14 +1,20 @@
-"""Without an LLM: an answer made of the passages' sentences that share most with the question, each cited."""
+"""Without an LLM: an answer quoting whole sentences of the evidence (each passage's best window), each cited.
+
+Sentences come from the same segmenter as the windows, so a PDF line wrap never cuts one in half; headings and
+other fragments are never quoted; a table row is quoted with its column names.
+"""
 
 import re
 
+from ingestion.sentences import sentence_spans
 from retrieval.context import Passage
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_ENDED = re.compile(r"[.!][\"')\]]*$")  # a question ("?") is never quoted as an answer
 _STOP_WORDS = """a an and are as at be by can do does for from has have how i in is it its of on or that the their
-there this to was were what when where which who why will with you your my we our much many long"""
+there this to was were what when where which who why will with you your my we our much many long get got me"""
 _STOP = frozenset(_STOP_WORDS.split())
+MIN_WORDS = 4
 
 
 def _terms(text: str) -> set[str]:
@@ -16,19 +22,57 @@ def _terms(text: str) -> set[str]:
     return {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 1}
 
 
+def _is_table_row(sentence: str) -> bool:
+    return sentence.count(" | ") >= 1
+
+
+def _quotable(sentence: str) -> bool:
+    """A whole sentence, or a table row: never a heading, a label or a cut-off fragment."""
+    return _is_table_row(sentence) or (bool(_ENDED.search(sentence)) and len(_WORD.findall(sentence)) >= MIN_WORDS)
+
+
+def _with_header(row: str, text: str, row_start: int) -> str:
+    """A table row with its column names, read from the first row of its table in the passage."""
+    lines = text[:row_start].rstrip("\n").split("\n")
+    header = ""
+    for line in reversed(lines):
+        if not _is_table_row(line):
+            break
+        header = line
+    names, cells = [n.strip() for n in header.split("|")], [c.strip() for c in row.split("|")]
+    if not header or len(names) != len(cells):
+        return row
+    return f"{cells[0]}: " + "; ".join(f"{n.lower()} {c}" for n, c in zip(names[1:], cells[1:], strict=True)) + "."
+
+
+def evidence_sentences(passage: Passage) -> list[str]:
+    """The quotable sentences of the passage's evidence (its whole text when it has none), line wraps undone."""
+    if passage.evidence_start is None or passage.evidence_end is None:
+        start, end = 0, len(passage.text)
+    else:
+        start, end = passage.evidence_start, passage.evidence_end
+    found = []
+    for s, e in sentence_spans(passage.text):
+        if s >= start and e <= end:
+            sentence = " ".join(passage.text[s:e].split())
+            if _quotable(sentence):
+                found.append(_with_header(sentence, passage.text, s) if _is_table_row(sentence) else sentence)
+    return found
+
+
 def extractive_answer(question: str, passages: list[Passage], max_sentences: int = 3) -> str:
-    """The best-matching sentences of the top passages, best passage first, each followed by its [n]."""
+    """Best source first: the evidence sentences that share most words with the question (the first evidence
+    sentence when none does: the reranker judged that window best), then other sources' best, each cited [n]."""
     wanted = _terms(question)
-    picked: list[tuple[float, int, int, str]] = []
+    picked: list[tuple[int, str]] = []
     for number, passage in enumerate(passages[:3], start=1):
-        for position, sentence in enumerate(s.strip() for s in _SENTENCE.split(passage.text)):
-            overlap = len(wanted & _terms(sentence))
-            if overlap and len(sentence) > 15:
-                # passage order first (the reranker's judgement), then the question's words in the sentence
-                picked.append((overlap - 0.5 * (number - 1), number, position, sentence))
-    picked.sort(key=lambda item: (-item[0], item[1], item[2]))
-    chosen = sorted(picked[:max_sentences], key=lambda item: (item[1], item[2]))
-    if not chosen and passages:
-        first = _SENTENCE.split(passages[0].text.strip())[0]
-        return f"{first} [1]"
-    return " ".join(f"{sentence} [{number}]" for _, number, _, sentence in chosen)
+        sentences = evidence_sentences(passage)
+        overlap = [len(wanted & _terms(s)) for s in sentences]
+        best = max(overlap, default=0)
+        # The best source always speaks (its evidence is what the reranker judged relevant); others only on topic.
+        chosen = [i for i, o in enumerate(overlap) if o == best > 0] or ([0] if number == 1 and sentences else [])
+        for index in sorted(chosen[: max_sentences - len(picked)]):
+            picked.append((number, sentences[index]))
+        if len(picked) >= max_sentences:
+            break
+    return " ".join(f"{sentence} [{number}]" for number, sentence in picked)

@@ -8,8 +8,10 @@ class AskForm(forms.Form):
         strip=True,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Ask a question about your documents"}),
         error_messages={
-            "required": "Please type a question.",
-            "max_length": f"Questions are limited to {settings.QUESTION_MAX_CHARS} characters.",
+            "required": "The question is empty. Please type a question.",
+            "max_length": (
+                f"Questions are limited to {settings.QUESTION_MAX_CHARS} characters; this one is longer than that."
+            ),
         },
     )
 

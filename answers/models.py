@@ -58,8 +58,12 @@ class AnswerPassage(models.Model):
     text_rank = models.PositiveIntegerField(null=True, blank=True)
     rrf = models.FloatField(null=True, blank=True)
     logit = models.FloatField(null=True, blank=True)
+    window_logit = models.FloatField(null=True, blank=True)  # the best window's logit (the evidence)
     probability = models.FloatField(null=True, blank=True)
     final_rank = models.PositiveIntegerField()
+    # The best window (evidence sentences) as character offsets into text; null when windows were not scored.
+    evidence_start = models.PositiveIntegerField(null=True, blank=True)
+    evidence_end = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["answer", "number"]

@@ -15,8 +15,9 @@ from answers.extractive import extractive_answer
 from answers.llm import LLMError, StreamStats, llm_configured, stream_chat
 from answers.models import Answer, AnswerPassage, Feedback
 from answers.prompts import build_messages
+from answers.serialize import answer_data, answer_passage_of, passages_data
 from retrieval.context import Passage
-from retrieval.selectors import RetrievalResult, retrieve
+from retrieval.selectors import retrieve
 
 logger = logging.getLogger(__name__)
 NOT_COVERED = "The documents do not cover this question. The closest passages found are listed below."
@@ -67,13 +68,13 @@ def _answer_events(answer: Answer, question: str, started: float) -> Iterator[Ev
     answer.reranker_fell_back = result.reranker_fell_back
     if result.nothing_relevant:
         closest = [Passage.of(c) for c in result.candidates[:CLOSEST_SHOWN]]
-        _store_passages(answer, closest, result, given=False)
+        _store_passages(answer, closest, given=False)
         yield Event("sources", {"passages": passages_data(answer), "given": False})
         _finish(answer, status=Answer.Status.NO_CONTEXT, text=NOT_COVERED, started=started)
         yield Event("token", {"text": NOT_COVERED})
         yield Event("done", answer_data(answer))
         return
-    _store_passages(answer, result.context, result, given=True)
+    _store_passages(answer, result.context, given=True)
     yield Event("sources", {"passages": passages_data(answer), "given": True})
     if llm_configured():
         yield from _written_answer(answer, question, result.context, started)
@@ -113,32 +114,11 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
 
 
 @transaction.atomic
-def _store_passages(answer: Answer, passages: list[Passage], result: RetrievalResult, *, given: bool) -> None:
-    by_chunk = {c.chunk_id: c for c in result.candidates}
-    rows = []
-    for number, passage in enumerate(passages, start=1):
-        best = by_chunk.get(passage.chunk_ids[0])
-        rows.append(
-            AnswerPassage(
-                answer=answer,
-                number=number,
-                given=given,
-                chunk_id=passage.chunk_ids[0],
-                document_id=passage.document_id,
-                chunk_ids=passage.chunk_ids,
-                title=passage.title,
-                text=passage.text,
-                page_start=passage.page_start,
-                page_end=passage.page_end,
-                final_rank=passage.final_rank,
-                probability=passage.probability,
-                dense_rank=best.dense_rank if best else None,
-                text_rank=best.text_rank if best else None,
-                rrf=best.rrf if best else None,
-                logit=best.logit if best else None,
-            )
-        )
-    AnswerPassage.objects.bulk_create(rows)
+def _store_passages(answer: Answer, passages: list[Passage], *, given: bool) -> None:
+    AnswerPassage.objects.bulk_create(
+        answer_passage_of(passage, answer=answer, number=number, given=given)
+        for number, passage in enumerate(passages, start=1)
+    )
 
 
 def _finish(
@@ -167,38 +147,6 @@ def _finish(
     if started is not None:
         answer.timings_ms["total"] = _ms(started)
     answer.save()
-
-
-def answer_data(answer: Answer) -> dict[str, Any]:
-    return {
-        "id": answer.pk,
-        "question": answer.question,
-        "status": answer.status,
-        "mode": answer.mode,
-        "answer": answer.answer,
-        "citations": answer.citations,
-        "invalid_citations": answer.invalid_citations,
-        "error": answer.error and "The answer could not be completed.",
-        "timings_ms": answer.timings_ms,
-        "reranker_fell_back": answer.reranker_fell_back,
-        "created_at": answer.created_at.isoformat(),
-    }
-
-
-def passages_data(answer: Answer) -> list[dict[str, Any]]:
-    return [
-        {
-            "number": p.number,
-            "given": p.given,
-            "title": p.title,
-            "text": p.text,
-            "document_id": p.document_id,
-            "page_start": p.page_start,
-            "page_end": p.page_end,
-            "probability": p.probability,
-        }
-        for p in answer.passages.all()
-    ]
 
 
 def answer_complete(*, question: str, user: User | AnonymousUser | None) -> Answer:

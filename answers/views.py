@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from answers.forms import AskForm, FeedbackForm
 from answers.ratelimit import over_limit, rate_key
 from answers.selectors import answer_for_user, answers_recent
-from answers.services import Event, answer_data, answer_stream, feedback_set, passages_data
+from answers.serialize import answer_data, passages_data
+from answers.services import Event, answer_stream, feedback_set
+from answers.streaming import stream_response
 from ingestion.models import Document
 
 View = Callable[..., HttpResponseBase]
@@ -66,10 +68,7 @@ def ask_stream(request: HttpRequest) -> HttpResponseBase:
         request.session["answer_ids"] = request.session.get("answer_ids", [])
         request.session.save()
     events = answer_stream(question=form.cleaned_data["question"], user=request.user)
-    response = StreamingHttpResponse(sse(events, request), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"  # nginx: pass tokens through as they come
-    return response
+    return stream_response(sse(events, request))
 
 
 @require_GET
@@ -97,7 +96,7 @@ def feedback(request: HttpRequest, answer_id: int) -> HttpResponse:
         return JsonResponse({"error": "No such answer."}, status=404)
     form = FeedbackForm(request.POST)
     if not form.is_valid():
-        return JsonResponse({"error": "Rating must be 1 or -1."}, status=400)
+        return JsonResponse({"error": "Rating must be 1 or -1; a comment has at most 2000 characters."}, status=400)
     vote = feedback_set(answer=answer, user=request.user, **form.cleaned_data)
     return JsonResponse({"rating": vote.rating, "comment": vote.comment})
 

@@ -52,10 +52,10 @@ def main() -> None:
     from django.core.management import call_command
 
     from answers.models import ApiToken
+    from demo.questions import ANSWERABLE as QUESTIONS
     from ingestion.models import Document
     from retrieval.metrics import percentile
     from tests.answers.llm_server import FakeLLM
-    from tests.retrieval.test_demo_gate import QUESTIONS
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=10)

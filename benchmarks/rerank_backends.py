@@ -40,7 +40,8 @@ def main() -> None:
     from retrieval.evaluation import load_beir_split
     from retrieval.metrics import documents_by_best_chunk, ndcg_at, percentile
     from retrieval.rerankers import OnnxCrossEncoder, SentenceTransformersCrossEncoder, bundled_onnx_dir
-    from retrieval.selectors import apply_rerank, calibration_current, rerank_text, retrieve
+    from retrieval.scoring import apply_rerank, rerank_text
+    from retrieval.selectors import calibration_current, retrieve, window_plan
 
     parser = argparse.ArgumentParser()
     parser.add_argument("directory", type=Path)
@@ -67,7 +68,7 @@ def main() -> None:
     logits: dict[str, dict[str, np.ndarray]] = {name: {} for name in backends}
     pairs = {d: 0 for d in depths}
     for q in query_ids:
-        passages = [rerank_text(c) for c in pools[q]]
+        passages = [rerank_text(c.title, c.text) for c in pools[q]]  # whole chunks: backends compared
         for depth in depths:
             pairs[depth] += len(passages[:depth])
             for name, backend in backends.items():
@@ -81,9 +82,10 @@ def main() -> None:
         quality = []
         for q in query_ids:
             candidates = [Scored(**vars(c)) for c in pools[q]][: settings.RETRIEVAL_POOL]
-            apply_rerank(
-                candidates, logits[name][q][: len(candidates)], calibration_current(), settings.RERANK_BLEND_WEIGHT
-            )
+            for candidate, logit in zip(candidates, logits[name][q], strict=False):
+                candidate.logit = float(logit)
+            blend = settings.RERANK_BLEND_WEIGHT
+            apply_rerank(candidates, calibration_current(window_plan()), blend, settings.RRF_K)
             quality.append(ndcg_at(documents_by_best_chunk(c.external_id for c in candidates), split.qrels[q], 10))
         rho = np.mean([spearman(logits[name][q], logits["st fp32"][q]) for q in query_ids if len(pools[q]) > 2])
         for depth in depths:

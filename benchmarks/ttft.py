@@ -27,10 +27,10 @@ def main() -> None:
 
     from answers import llm
     from answers.services import answer_complete
+    from demo.questions import ANSWERABLE as QUESTIONS
     from ingestion.models import Chunk, Document
     from retrieval.metrics import percentile
     from tests.answers.llm_server import FakeLLM
-    from tests.retrieval.test_demo_gate import QUESTIONS
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)

@@ -31,6 +31,16 @@ HANDBOOK_PAGES = [
     "Sick leave. Report sickness to your team lead before 09:00 on the first day. A medical certificate is needed "
     "from the fourth day of absence.\n"
     "Contact. Questions about this handbook go to people@halvorsen-lantern.example.",
+    "Probation and notice. New staff serve a probation period of six months, during which either side may end "
+    "the employment with 14 days of notice. After probation the notice period is three months for both sides.\n"
+    "Overtime. Overtime must be agreed with your team lead in advance. It is paid at 140 percent of the hourly "
+    "rate, or taken as time off in lieu within two months.\n"
+    "Training. Every employee has a training budget of 8,000 NOK per year for courses, books and conferences. "
+    "Unused budget does not roll over to the next year.\n"
+    "Equipment. Staff receive a laptop and a mobile phone from the cooperative. When remote work is agreed, a "
+    "one-off home office allowance of 3,000 NOK is paid for a desk and a chair.\n"
+    "Pension and commuting. The cooperative pays 6 percent of salary into the occupational pension from the "
+    "first day of employment, and up to 300 NOK a month towards a public transport pass.",
 ]
 
 SECURITY_POLICY: list[tuple[str, Any]] = [
@@ -50,7 +60,17 @@ SECURITY_POLICY: list[tuple[str, Any]] = [
              "security desk answers every incident report within 4 hours on working days."),
     ("table", [["System", "Backup frequency", "Retention"],
                ["Customer database", "Every hour", "90 days"],
-               ["Design archive", "Every night", "7 years"]]),
+               ["Design archive", "Every night", "7 years"],
+               ["Staff laptops", "Every day", "30 days"]]),
+    ("heading", "Software and storage"),
+    ("para", "Only software from the company portal may be installed on cooperative devices; requests for other "
+             "software go to the IT service desk. USB memory sticks must not be used for cooperative data: use the "
+             "shared drive instead. Staff devices connect to the Lantern-Staff network; the guest Wi-Fi is for "
+             "visitors only."),
+    ("heading", "Visitors and training"),
+    ("para", "Visitors sign in at reception, wear a visitor badge and are escorted at all times in the workshop. "
+             "Every member of staff completes the security awareness course each January; new staff complete it "
+             "in their first week."),
 ]  # fmt: skip
 
 PRODUCT_FAQ = """<!doctype html>
@@ -68,6 +88,18 @@ family home through an evening without sun.</p>
 <p>Yes. The enclosure is rated IP65 and works between minus 20 and plus 50 degrees Celsius.</p>
 <h2>How do I reach support?</h2>
 <p>The support line is open from 08:00 to 20:00 every day of the week, including holidays, at +47 555 01 234.</p>
+<h2>How long does charging take?</h2>
+<p>From empty to full takes about 4 hours on a standard 16 A circuit.</p>
+<h2>How is it installed?</h2>
+<p>The unit weighs 118 kg and is mounted on a wall by two certified installers; installation takes one day.</p>
+<h2>Can I add more units later?</h2>
+<p>Up to three Lumen Grid units can be connected in parallel, for a total of 36 kWh.</p>
+<h2>What happens during a power cut?</h2>
+<p>The Lumen Grid switches to backup power within 20 milliseconds, so lights and the fridge stay on.</p>
+<h2>Can I return it?</h2>
+<p>Unopened units can be returned within 30 days of delivery for a full refund.</p>
+<h2>Is there an app?</h2>
+<p>The Lumen app shows the charge level and a history of use. It runs on Android and iOS.</p>
 </main><footer>Copyright Halvorsen Lantern Cooperative</footer></body></html>
 """
 
@@ -90,6 +122,17 @@ that the cooperative's negotiated rates apply.
 
 The per-diem allowance for meals is 450 NOK per full day of travel. Meals paid by a customer or a conference
 are deducted from it.
+
+## Cars
+
+Rental cars need approval from your team lead; choose the smallest car that fits the need, electric where
+available. Using your own car for business trips is reimbursed at 4.50 NOK per kilometre.
+
+## Booking and insurance
+
+Book every trip through the travel desk at least 14 days ahead, except in emergencies. The cooperative's travel
+insurance covers all business trips; the insurance card is on the staff portal. Airline points earned on
+business trips may be kept for private use.
 """
 
 HISTORY = """A short history of the cooperative
@@ -102,6 +145,12 @@ its first product that is not a lantern.
 
 Today the cooperative has 142 members. Every member has one vote at the annual general meeting, which is held
 on the first Saturday of June.
+
+The first lantern, the Polar One, went on sale in 1988. The cooperative's logo, a lantern inside a circle, was
+drawn in 1995 by the artist Sigrid Moen.
+
+The board has seven members, elected for two years at a time. Jonas Berg has chaired the board since 2021.
+The workshop in Tromso runs six glass kilns.
 """
 
 

@@ -70,6 +70,8 @@ class Chunk(models.Model):
     char_start = models.PositiveIntegerField()
     char_end = models.PositiveIntegerField()
     token_count = models.PositiveIntegerField()
+    # [[start, end], ...]: the sentences of `text` as character offsets (ingestion.sentences), for window reranking.
+    sentences = models.JSONField(default=list, blank=True)
     embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS)
     language = RegConfigField(max_length=20)
     search_vector = models.GeneratedField(

@@ -6,7 +6,7 @@ A reader never sees a half-indexed document: the old chunks are replaced by the 
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from django.conf import settings
@@ -18,6 +18,7 @@ from ingestion.chunking import ChunkSpan, chunk_text
 from ingestion.embedding import get_embedder, get_token_offsets
 from ingestion.extraction import ExtractionError, extract
 from ingestion.models import Chunk, Document
+from ingestion.sentences import sentence_spans
 from ingestion.services import interrupted_message
 
 logger = logging.getLogger(__name__)
@@ -174,12 +175,8 @@ def _chunks(prepared: Prepared, vectors: np.ndarray) -> list[Chunk]:
         Chunk(
             document=document,
             ordinal=ordinal,
-            text=span.text,
-            page_start=span.page_start,
-            page_end=span.page_end,
-            char_start=span.char_start,
-            char_end=span.char_end,
-            token_count=span.token_count,
+            **asdict(span),  # text, offsets, pages and token count under the model's own field names
+            sentences=sentence_spans(span.text),
             embedding=vector,
             language=document.language,
         )

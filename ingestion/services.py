@@ -18,7 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ingestion.extraction import ExtractionError, sniff_content_type
-from ingestion.models import Document
+from ingestion.models import Chunk, Document
+from ingestion.sentences import sentence_spans
 
 logger = logging.getLogger(__name__)
 
@@ -193,3 +194,21 @@ def interrupted_message(attempts: int) -> str:
         f"Ingestion was interrupted {attempts} times (the worker stopped, was restarted or ran out of memory "
         "while reading this file). Re-ingest it to try again; if it keeps failing, the file may be too large."
     )
+
+
+def chunks_segment(*, redo: bool = False, batch_size: int = 2000) -> int:
+    """Record sentence boundaries on chunks stored before they were kept (or all, with redo); no re-embedding.
+
+    Each batch is its own transaction, so a long run can be stopped and started again where it was.
+    """
+    pending = Chunk.objects.all() if redo else Chunk.objects.filter(sentences=[])
+    done, last = 0, 0
+    while True:
+        with transaction.atomic():
+            batch = list(pending.filter(pk__gt=last).order_by("pk").only("pk", "text")[:batch_size])
+            if not batch:
+                return done
+            for chunk in batch:
+                chunk.sentences = [list(span) for span in sentence_spans(chunk.text)]
+            Chunk.objects.bulk_update(batch, ["sentences"])
+        done, last = done + len(batch), batch[-1].pk

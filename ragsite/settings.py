@@ -184,13 +184,23 @@ RERANK_MAX_TOKENS = env_int("RERANK_MAX_TOKENS", 512)
 RERANK_BATCH_SIZE = env_int("RERANK_BATCH_SIZE", 8)
 RERANK_THREADS = env_int("RERANK_THREADS", 0)
 RERANK_TIMEOUT_MS = env_int("RERANK_TIMEOUT_MS", 10000)
-# Platt scaling of the reranker's logit to a probability of relevance; calibrate_reranker stores its fit in the
-# database (used instead of these defaults once present). Defaults: the fit on the 40,450 pool pairs of the
-# SciFact train split (809 questions x 50 candidates, 1,934 relevant). The threshold is the highest that keeps
-# 90% of the relevant pairs (recall 0.939, and 98.8% of questions keep some context): it is there to catch
-# questions the documents do not cover, not to trim the context, which the LLM reads best first anyway.
-RERANK_PLATT_A = env_float("RERANK_PLATT_A", 0.4372)
-RERANK_PLATT_B = env_float("RERANK_PLATT_B", -2.5092)
+# Each candidate is scored as windows of consecutive sentences and keeps its best window's logit (MaxP): the
+# cross-encoder scores a whole multi-topic chunk low when one sentence in it answers. Sentences per window, the
+# step between window starts, the most windows scored per candidate (spread over the chunk), and the weight of
+# the whole chunk's own logit in the final one (0: windows only; 1: whole chunks only, as before windows).
+# Changing any of these needs a refit (calibrate_reranker): logits of another plan are on another scale.
+RERANK_WINDOW_SENTENCES = env_int("RERANK_WINDOW_SENTENCES", 3)
+RERANK_WINDOW_STRIDE = env_int("RERANK_WINDOW_STRIDE", 2)
+RERANK_WINDOW_MAX = env_int("RERANK_WINDOW_MAX", 4)
+RERANK_WINDOW_CHUNK_WEIGHT = env_float("RERANK_WINDOW_CHUNK_WEIGHT", 0.0)
+# Platt scaling of the reranker's logit to a probability of relevance, and the threshold chosen with it: they
+# travel together (calibrate_reranker stores both for a reranker and window plan, used instead of these).
+# Defaults: the fit for the default window plan on the 40,450 pool pairs of the SciFact train split (809
+# questions x 50 candidates, 1,936 relevant). The threshold is the highest that keeps 90% of the relevant pairs
+# (recall 0.941, and 98.8% of questions keep some context): it is there to catch questions the documents do not
+# cover, not to trim the context, which the LLM reads best first anyway.
+RERANK_PLATT_A = env_float("RERANK_PLATT_A", 0.4312)
+RERANK_PLATT_B = env_float("RERANK_PLATT_B", -2.5428)
 RERANK_MIN_SCORE = env_float("RERANK_MIN_SCORE", 0.01)
 # Weight of the reranker's rank against the dense and full-text ranks in the final fusion; fitted on the
 # SciFact train split (calibrate_reranker prints nDCG@10 per weight): 0 = hybrid only, very large = rerank only.

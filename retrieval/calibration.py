@@ -1,4 +1,9 @@
-"""Calibrating the reranker: a Platt fit of logits to relevance, thresholds, and the blend weight."""
+"""Calibrating the reranker: a Platt fit of logits to relevance, thresholds, the blend and the chunk weight.
+
+Pools are reranked once with both the whole chunks and their windows scored; every choice after that (the weight
+of the chunk's logit against the best window's, the blend weight, the Platt fit, the threshold) is made offline
+from the saved pools with the same functions retrieval uses (retrieval/scoring.py).
+"""
 
 import json
 from collections.abc import Callable
@@ -6,14 +11,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 
 from retrieval.context import Scored
 from retrieval.evaluation import BeirSplit
 from retrieval.metrics import documents_by_best_chunk, ndcg_at
-from retrieval.selectors import apply_rerank, retrieve, sigmoid
+from retrieval.scoring import logits_as, reordered, sigmoid
+from retrieval.selectors import retrieve, window_plan
 
 THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 BLEND_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0, 1e6)
+CHUNK_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 @dataclass
@@ -26,7 +34,7 @@ class LabelledPool:
 def collect_pools(split: BeirSplit, pool: int, on_query: Callable[[], None] | None = None) -> list[LabelledPool]:
     pools = []
     for query_id, question in split.queries.items():
-        result = retrieve(question, pool=pool, rerank=True, blend_weight=0.0)
+        result = retrieve(question, pool=pool, rerank=True, blend_weight=0.0, plan=window_plan().scoring_both())
         if not result.reranked:
             raise RuntimeError(f"the reranker did not run: {result.fallback_reason or 'RERANKER_BACKEND is none'}")
         pools.append(LabelledPool(query_id, result.candidates, split.qrels[query_id]))
@@ -93,19 +101,26 @@ def fit_platt(logits: np.ndarray, labels: np.ndarray, iterations: int = 100) -> 
     return float(params[0]), float(params[1])
 
 
-def threshold_table(pools: list[LabelledPool], a: float, b: float) -> list[dict[str, float]]:
+def labelled_logits(pools: list[LabelledPool], chunk_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    logits = np.concatenate([logits_as(p.candidates, chunk_weight) for p in pools])
+    labels = np.array([p.relevant.get(c.external_id, 0) > 0 for p in pools for c in p.candidates], dtype=np.float64)
+    return logits, labels
+
+
+def threshold_table(pools: list[LabelledPool], a: float, b: float, chunk_weight: float) -> list[dict[str, float]]:
     """Per threshold: pair precision and recall, and the share of questions with any / a relevant passage kept."""
+    probabilities = [sigmoid(a * logits_as(p.candidates, chunk_weight) + b) for p in pools]
     rows = []
     for threshold in THRESHOLDS:
         kept = relevant_kept = relevant_total = questions_any = questions_hit = 0
-        for pool in pools:
-            keep = [c for c in pool.candidates if _prob(c, a, b) >= threshold]
-            hits = [c for c in keep if pool.relevant.get(c.external_id, 0) > 0]
-            kept += len(keep)
-            relevant_kept += len(hits)
-            relevant_total += sum(1 for c in pool.candidates if pool.relevant.get(c.external_id, 0) > 0)
-            questions_any += bool(keep)
-            questions_hit += bool(hits)
+        for pool, probability in zip(pools, probabilities, strict=True):
+            relevant = np.array([pool.relevant.get(c.external_id, 0) > 0 for c in pool.candidates], dtype=bool)
+            keep = probability >= threshold
+            kept += int(keep.sum())
+            relevant_kept += int((keep & relevant).sum())
+            relevant_total += int(relevant.sum())
+            questions_any += bool(keep.any())
+            questions_hit += bool((keep & relevant).any())
         rows.append(
             {
                 "threshold": threshold,
@@ -124,19 +139,19 @@ def suggest_threshold(rows: list[dict[str, float]], min_recall: float = 0.9) -> 
     return max(passing) if passing else min(row["threshold"] for row in rows)
 
 
-def blend_table(pools: list[LabelledPool], a: float, b: float) -> list[dict[str, float]]:
-    """nDCG@10 of the blended order for each candidate weight of the reranker's rank."""
-    rows = []
-    for weight in BLEND_WEIGHTS:
-        total = 0.0
-        for pool in pools:
-            candidates = [Scored(**vars(c)) for c in pool.candidates]
-            logits = np.array([c.logit for c in candidates], dtype=np.float32)
-            apply_rerank(candidates, logits, (a, b), weight)
-            total += ndcg_at(documents_by_best_chunk(c.external_id for c in candidates), pool.relevant, 10)
-        rows.append({"weight": weight, "ndcg@10": round(total / len(pools), 4)})
-    return rows
+def ndcg_of(pools: list[LabelledPool], chunk_weight: float, blend_weight: float) -> float:
+    """Mean nDCG@10 of the pools re-ordered as a plan with these weights would order them."""
+    total = 0.0
+    for pool in pools:
+        ranked = reordered(pool.candidates, chunk_weight, blend_weight, settings.RRF_K)
+        total += ndcg_at(documents_by_best_chunk(c.external_id for c in ranked), pool.relevant, 10)
+    return round(total / max(len(pools), 1), 4)
 
 
-def _prob(candidate: Scored, a: float, b: float) -> float:
-    return float(sigmoid(np.array(a * (candidate.logit or 0.0) + b)))
+def blend_table(pools: list[LabelledPool]) -> list[dict[str, float]]:
+    """nDCG@10 for each chunk weight (0: best window alone, 1: whole chunk alone) and blend weight."""
+    return [
+        {"chunk_weight": chunk_weight, "weight": weight, "ndcg@10": ndcg_of(pools, chunk_weight, weight)}
+        for chunk_weight in CHUNK_WEIGHTS
+        for weight in BLEND_WEIGHTS
+    ]

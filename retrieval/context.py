@@ -9,7 +9,11 @@ from retrieval.first_stage import Candidate
 class Scored(Candidate):
     """A first-stage candidate with its reranker scores and final place."""
 
-    logit: float | None = None
+    logit: float | None = None  # the one the order and threshold use (retrieval.scoring.combine)
+    chunk_logit: float | None = None  # the whole chunk's, when scored
+    window_logit: float | None = None  # the best window's, when scored
+    window_start: int | None = None  # the best window, as character offsets into text
+    window_end: int | None = None
     probability: float | None = None
     rerank_rank: int | None = None
     final_score: float = 0.0
@@ -18,14 +22,27 @@ class Scored(Candidate):
 
 @dataclass
 class Passage:
+    """What an answer is given and shows: one chunk, or neighbouring chunks merged, with the scores of the best.
+
+    The evidence is the best window's span in `text` (the sentences the reranker liked most): cards highlight it
+    and extracted answers quote it. It is a display and threshold aid; the model reads the whole passage.
+    """
+
     document_id: int
     title: str
     text: str
     page_start: int
     page_end: int
     token_count: int
-    probability: float | None
     final_rank: int
+    probability: float | None = None
+    logit: float | None = None
+    window_logit: float | None = None
+    dense_rank: int | None = None
+    text_rank: int | None = None
+    rrf: float | None = None
+    evidence_start: int | None = None
+    evidence_end: int | None = None
     chunk_ids: list[int] = field(default_factory=list)
     ordinals: list[int] = field(default_factory=list)
 
@@ -38,11 +55,24 @@ class Passage:
             page_start=candidate.page_start,
             page_end=candidate.page_end,
             token_count=candidate.token_count,
-            probability=candidate.probability,
             final_rank=candidate.final_rank,
+            probability=candidate.probability,
+            logit=candidate.logit,
+            window_logit=candidate.window_logit,
+            dense_rank=candidate.dense_rank,
+            text_rank=candidate.text_rank,
+            rrf=candidate.rrf,
+            evidence_start=candidate.window_start,
+            evidence_end=candidate.window_end,
             chunk_ids=[candidate.chunk_id],
             ordinals=[candidate.ordinal],
         )
+
+    @property
+    def evidence(self) -> str:
+        if self.evidence_start is None or self.evidence_end is None:
+            return ""
+        return self.text[self.evidence_start : self.evidence_end]
 
 
 def choose_context(candidates: list[Scored], *, min_score: float, token_budget: int, final_k: int) -> list[Passage]:
@@ -96,6 +126,9 @@ def _merge(passage: Passage, candidate: Scored, extra_tokens: int) -> None:
     before = candidate.ordinal < min(passage.ordinals)
     first, second = (candidate.text, passage.text) if before else (passage.text, candidate.text)
     overlap = _overlap_chars(first, second)
+    if before and passage.evidence_start is not None and passage.evidence_end is not None:
+        shift = len(first) + (0 if overlap else 1) - overlap  # where the passage's old text now starts
+        passage.evidence_start, passage.evidence_end = passage.evidence_start + shift, passage.evidence_end + shift
     passage.text = first + ("" if overlap else "\n") + second[overlap:]
     passage.page_start = min(passage.page_start, candidate.page_start)
     passage.page_end = max(passage.page_end, candidate.page_end)

@@ -12,9 +12,13 @@ from ingestion.embedding import get_embedder
 from retrieval.context import Scored
 from retrieval.first_stage import first_stage
 from retrieval.metrics import documents_by_best_chunk, mrr_at, ndcg_at, percentile, recall_at
-from retrieval.selectors import RetrievalResult, languages_in_use, retrieve
+from retrieval.scoring import reordered
+from retrieval.selectors import RetrievalResult, languages_in_use, retrieve, window_plan
 
-MODES = ("text", "dense", "hybrid", "hybrid_rerank")
+# rerank_chunks: whole chunks scored (as before windows); rerank_windows: best window alone (MaxP);
+# hybrid_rerank: the configured plan (RERANK_WINDOW_*). All three come from one reranking of the same pool.
+MODES = ("text", "dense", "hybrid", "rerank_chunks", "rerank_windows", "hybrid_rerank")
+RERANK_MODES = {"rerank_chunks": 1.0, "rerank_windows": 0.0}
 
 
 @dataclass
@@ -102,11 +106,18 @@ def evaluate(
         for depth in depths:
             hybrid = retrieve(question, pool=depth, rerank=False)
             add(f"hybrid@{depth}", scores(ranking_of(hybrid), relevant, depth))
-            reranked = retrieve(question, pool=depth, rerank=True)
+            reranked = retrieve(question, pool=depth, rerank=True, plan=window_plan().scoring_both())
             fallbacks += reranked.reranker_fell_back
             if on_pool is not None and depth == max(depths) and reranked.reranked:
                 on_pool(query_id, reranked.candidates)
-            add(f"hybrid_rerank@{depth}", scores(ranking_of(reranked), relevant, depth))
+            for mode, chunk_weight in {**RERANK_MODES, "hybrid_rerank": settings.RERANK_WINDOW_CHUNK_WEIGHT}.items():
+                ranked = (
+                    reordered(reranked.candidates, chunk_weight, settings.RERANK_BLEND_WEIGHT, settings.RRF_K)
+                    if reranked.reranked
+                    else reranked.candidates
+                )
+                ranking = documents_by_best_chunk(c.external_id for c in ranked)
+                add(f"{mode}@{depth}", scores(ranking, relevant, depth))
             for stage, value in reranked.timings_ms.items():
                 latencies.setdefault(f"{stage}@{depth}", []).append(value)
         if on_query is not None:
@@ -132,6 +143,10 @@ def evaluate(
                 "RERANKER_MODEL",
                 "RERANK_MAX_TOKENS",
                 "RERANK_BLEND_WEIGHT",
+                "RERANK_WINDOW_SENTENCES",
+                "RERANK_WINDOW_STRIDE",
+                "RERANK_WINDOW_MAX",
+                "RERANK_WINDOW_CHUNK_WEIGHT",
             )
         },
     }

@@ -8,8 +8,9 @@ kept by ANALYZE), and at most FULLTEXT_MAX_RANKED matching rows are ranked. Quot
 their websearch meaning.
 """
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -63,7 +64,7 @@ fused AS (
     FROM dense_list d FULL OUTER JOIN text_list t ON d.id = t.id
 )
 SELECT f.id, f.dense_rank, f.text_rank, f.rrf::float8, c.document_id, c.ordinal, c.text, c.page_start, c.page_end,
-       c.token_count, doc.title, doc.external_id
+       c.token_count, doc.title, doc.external_id, c.sentences::text
 FROM fused f
 JOIN ingestion_chunk c ON c.id = f.id
 JOIN ingestion_document doc ON doc.id = c.document_id
@@ -88,6 +89,7 @@ class Candidate:
     dense_rank: int | None
     text_rank: int | None
     rrf: float
+    sentences: list[list[int]] = field(default_factory=list)  # [start, end] offsets into text
 
 
 def split_websearch(question: str) -> tuple[str, str]:
@@ -147,6 +149,7 @@ def first_stage(
             token_count=row[9],
             title=row[10],
             external_id=row[11],
+            sentences=json.loads(row[12]),
         )
         for row in rows
     ]

@@ -4,11 +4,9 @@ question -> embed -> first stage (one SQL statement) -> rerank the pool -> blend
 """
 
 import logging
-import math
 import time
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 from django.conf import settings
 
 from ingestion.embedding import get_embedder
@@ -17,10 +15,12 @@ from retrieval.context import Passage, Scored, choose_context
 from retrieval.first_stage import first_stage
 from retrieval.models import RerankerCalibration
 from retrieval.rerankers import RerankTimeout, get_reranker
+from retrieval.scoring import Calibration, WindowPlan, apply_rerank, score_pool
 
 logger = logging.getLogger(__name__)
 _CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, object]] = {}
+CALIBRATION_CACHE = "calibration "
 
 
 @dataclass
@@ -57,23 +57,36 @@ def languages_in_use() -> list[str]:
     )
 
 
-def calibration_current() -> tuple[float, float]:
-    """Platt (a, b) for the configured reranker: the latest stored fit, else the settings' defaults."""
-
-    def load() -> tuple[float, float]:
-        fit = RerankerCalibration.objects.filter(reranker=settings.RERANKER_MODEL).first()
-        return (fit.a, fit.b) if fit else (settings.RERANK_PLATT_A, settings.RERANK_PLATT_B)
-
-    return _cached("calibration", load)  # type: ignore[return-value]
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function without overflow for large |x|."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+def window_plan() -> WindowPlan:
+    return WindowPlan(
+        sentences=settings.RERANK_WINDOW_SENTENCES,
+        stride=settings.RERANK_WINDOW_STRIDE,
+        max_windows=settings.RERANK_WINDOW_MAX,
+        chunk_weight=settings.RERANK_WINDOW_CHUNK_WEIGHT,
+    )
 
 
-def platt(logits: np.ndarray, a: float, b: float) -> np.ndarray:
-    return sigmoid(a * logits + b)
+def calibration_key(plan: WindowPlan) -> str:
+    return f"{settings.RERANKER_MODEL} | {plan.key}"
+
+
+def calibration_current(plan: WindowPlan) -> Calibration:
+    """The latest stored fit for this reranker and window plan with the threshold chosen with it, else the
+    settings' defaults (RERANK_PLATT_A, RERANK_PLATT_B, RERANK_MIN_SCORE), which were fitted together."""
+    key = calibration_key(plan)
+
+    def load() -> tuple[float, float, float | None] | None:
+        return RerankerCalibration.objects.filter(reranker=key).values_list("a", "b", "suggested_threshold").first()
+
+    fit = _cached(f"{CALIBRATION_CACHE}{key}", load)
+    if isinstance(fit, tuple) and fit[2] is not None:
+        return Calibration(fit[0], fit[1], fit[2])
+    return Calibration(settings.RERANK_PLATT_A, settings.RERANK_PLATT_B, settings.RERANK_MIN_SCORE)
+
+
+def forget_calibrations() -> None:
+    for key in [k for k in _cache if k.startswith(CALIBRATION_CACHE)]:
+        _cache.pop(key, None)
 
 
 def retrieve(
@@ -85,6 +98,7 @@ def retrieve(
     rerank: bool = True,
     blend_weight: float | None = None,
     min_score: float | None = None,
+    plan: WindowPlan | None = None,
 ) -> RetrievalResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -108,11 +122,12 @@ def retrieve(
     for rank, candidate in enumerate(candidates, start=1):
         candidate.final_rank, candidate.final_score = rank, candidate.rrf
     result = RetrievalResult(question=question, candidates=candidates, context=[], reranked=False)
+    plan = plan or window_plan()
     if rerank and candidates:
-        _rerank(result, settings.RERANK_BLEND_WEIGHT if blend_weight is None else blend_weight, timings)
+        _rerank(result, settings.RERANK_BLEND_WEIGHT if blend_weight is None else blend_weight, plan, timings)
     result.context = choose_context(
         result.candidates,
-        min_score=settings.RERANK_MIN_SCORE if min_score is None else min_score,
+        min_score=calibration_current(plan).threshold if min_score is None else min_score,
         token_budget=settings.CONTEXT_TOKEN_BUDGET,
         final_k=settings.FINAL_K,
     )
@@ -121,14 +136,14 @@ def retrieve(
     return result
 
 
-def _rerank(result: RetrievalResult, blend_weight: float, timings: dict[str, float]) -> None:
+def _rerank(result: RetrievalResult, blend_weight: float, plan: WindowPlan, timings: dict[str, float]) -> None:
     started = time.perf_counter()
     try:
         reranker = get_reranker()
         if reranker is None:
             return
         deadline = time.monotonic() + settings.RERANK_TIMEOUT_MS / 1000
-        logits = reranker.score(result.question, [rerank_text(c) for c in result.candidates], deadline=deadline)
+        score_pool(reranker, result.question, result.candidates, plan, deadline)
     except RerankTimeout as exc:
         _fall_back(result, f"reranker timed out after {settings.RERANK_TIMEOUT_MS} ms: {exc}")
         return
@@ -138,37 +153,8 @@ def _rerank(result: RetrievalResult, blend_weight: float, timings: dict[str, flo
         return
     finally:
         timings["rerank"] = _ms_since(started)
-    apply_rerank(result.candidates, logits, calibration_current(), blend_weight)
+    apply_rerank(result.candidates, calibration_current(plan), blend_weight, settings.RRF_K)
     result.reranked = True
-
-
-def rerank_text(candidate: Scored) -> str:
-    """The passage as the cross-encoder reads it: with its document's title unless the chunk starts with it."""
-    if candidate.title and not candidate.text.startswith(candidate.title[:50]):
-        return f"{candidate.title}\n{candidate.text}"
-    return candidate.text
-
-
-def apply_rerank(
-    candidates: list[Scored], logits: np.ndarray, calibration: tuple[float, float], blend_weight: float
-) -> None:
-    """Score, calibrate and re-order in place: RRF of the dense, full-text and reranker ranks.
-
-    The reranker enters the fusion as a third ranked list weighted by RERANK_BLEND_WEIGHT: a web-search
-    cross-encoder alone can lose to a good hybrid out of its domain, while blended it adds what it knows.
-    """
-    probabilities = platt(logits, *calibration)
-    rerank_order = np.argsort(-logits, kind="stable")
-    k = settings.RRF_K
-    for rank, index in enumerate(rerank_order, start=1):
-        candidate = candidates[index]
-        candidate.logit = float(logits[index])
-        candidate.probability = float(probabilities[index])
-        candidate.rerank_rank = rank
-        candidate.final_score = candidate.rrf + blend_weight / (k + rank)
-    candidates.sort(key=lambda c: (-c.final_score, c.rerank_rank or math.inf))
-    for rank, candidate in enumerate(candidates, start=1):
-        candidate.final_rank = rank
 
 
 def _fall_back(result: RetrievalResult, reason: str) -> None:

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from retrieval.models import RerankerCalibration
+from retrieval.selectors import forget_calibrations
 
 
 @transaction.atomic
@@ -10,8 +11,6 @@ def calibration_save(
     *, reranker: str, a: float, b: float, suggested_threshold: float, pairs: int, positives: int, source: str,
     report: dict[str, object],
 ) -> RerankerCalibration:  # fmt: skip
-    from retrieval.selectors import _cache
-
     calibration = RerankerCalibration.objects.create(
         reranker=reranker,
         a=a,
@@ -22,5 +21,5 @@ def calibration_save(
         source=source,
         report=report,
     )
-    transaction.on_commit(lambda: _cache.pop("calibration", None))
+    transaction.on_commit(forget_calibrations)
     return calibration

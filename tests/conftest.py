@@ -12,6 +12,7 @@ from django.db import connection
 from ingestion.models import Document
 from ingestion.pipeline import documents_ingest
 from ingestion.services import document_create
+from retrieval.selectors import forget_calibrations
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "demo" / "documents"
@@ -117,3 +118,11 @@ def demo_corpus(db, demo_dir) -> list[Document]:
     documents = list(Document.objects.filter(pk__in=ids))
     assert all(d.status == Document.Status.READY for d in documents)
     return documents
+
+
+@pytest.fixture(autouse=True)
+def fresh_retrieval_cache() -> Iterator[None]:
+    """Stored calibrations are cached per process; a test's rolled-back fit must not reach the next test."""
+    forget_calibrations()
+    yield
+    forget_calibrations()

@@ -60,6 +60,25 @@
     return p.page_start === p.page_end ? "page " + p.page_start : "pages " + p.page_start + "–" + p.page_end;
   }
 
+  // The passage with its evidence (the sentences the reranker judged best) marked; offsets count code points,
+  // as Python does, so the text is sliced as an array of code points rather than UTF-16 units.
+  function passageBody(p) {
+    var body = document.createElement("p");
+    body.className = "source-text";
+    var chars = Array.from(p.text);
+    if (p.evidence_start == null || p.evidence_end == null) {
+      body.appendChild(highlighted(p.text));
+      return body;
+    }
+    var evidence = document.createElement("span");
+    evidence.className = "evidence";
+    evidence.title = "The sentences that best match the question";
+    evidence.appendChild(highlighted(chars.slice(p.evidence_start, p.evidence_end).join("")));
+    body.append(highlighted(chars.slice(0, p.evidence_start).join("")), evidence,
+                highlighted(chars.slice(p.evidence_end).join("")));
+    return body;
+  }
+
   function renderSources(passages) {
     sourcesList.textContent = "";
     passages.forEach(function (p) {
@@ -78,10 +97,7 @@
       where.className = "source-pages";
       where.textContent = pages(p);
       head.append(number, " ", title, " · ", where);
-      var body = document.createElement("p");
-      body.className = "source-text";
-      body.appendChild(highlighted(p.text));
-      item.append(head, body);
+      item.append(head, passageBody(p));
       if (p.document_id) {
         var open = document.createElement("a");
         open.href = window.RAGSITE.documentUrl.replace("/0/", "/" + p.document_id + "/") + "#page=" + p.page_start;
@@ -99,7 +115,7 @@
     if (!card) return;
     Array.prototype.forEach.call(sourcesList.children, function (c) { c.classList.remove("active"); });
     card.classList.add("active");
-    card.scrollIntoView({behavior: "smooth", block: "nearest"});
+    (card.querySelector(".evidence") || card).scrollIntoView({behavior: "smooth", block: "center"});
     card.focus({preventScroll: true});
   }
 
@@ -127,7 +143,7 @@
     renderAnswer(data.answer || "");
     modeLabel.textContent = data.mode === "extractive" ? "(extracted from the documents, not written by a model)"
       : data.mode === "llm" ? "(written by a model from the sources)" : "";
-    statusLine.textContent = data.status === "no_context" ? "The documents do not cover this question." : "";
+    statusLine.textContent = "";  // a not-covered answer says so itself
     feedback.hidden = !answerId;
     resetThumbs();
   }

@@ -95,6 +95,8 @@ def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django
     assert page.evaluate("document.activeElement.id") == "source-1"
     assert "27 days" in page.inner_text("#source-1")
     assert page.locator("#source-1 mark").count() > 0  # the question's words are highlighted
+    evidence = page.inner_text("#source-1 .evidence")  # the best window's sentences, marked apart
+    assert "27 days" in evidence and len(evidence) < len(page.inner_text("#source-1 .source-text"))
 
     page.click(".thumb[data-rating='1']")
     page.wait_for_selector("#feedback-thanks:not([hidden])")
@@ -102,6 +104,13 @@ def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django
     assert vote.rating == 1 and vote.user.username == "gina"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "answered.png"), full_page=True)
+
+    settings.RERANK_MIN_SCORE = 1.0  # nothing passes: the page says so once, not twice
+    page.fill("#id_question", "What is the capital of Peru?")
+    page.click("#ask-button")
+    page.wait_for_function("document.getElementById('answer-text').textContent.includes('do not cover')")
+    page.wait_for_selector("#feedback:not([hidden])")
+    assert page.inner_text("#answer-section").count("do not cover") == 1
     assert dialogs == []
 
 

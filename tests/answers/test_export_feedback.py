@@ -23,11 +23,15 @@ def test_export_records_and_training_pairs(tmp_path, django_user_model, demo_cor
     records = [json.loads(line) for line in records_file.read_text().splitlines()]
     assert [r["rating"] for r in records] == [1, -1]
     assert records[0]["passages"][0]["cited"] is True
-    assert {"final_rank", "probability", "logit", "dense_rank", "text_rank"} <= set(records[0]["passages"][0])
+    shown = records[0]["passages"][0]
+    assert {"final_rank", "probability", "logit", "dense_rank", "text_rank", "window_logit", "evidence"} <= set(shown)
+    assert shown["text"][shown["evidence_start"] : shown["evidence_end"]] == shown["evidence"]
 
     pairs_file = tmp_path / "pairs.jsonl"
     call_command("export_feedback", "--out", str(pairs_file), "--format", "pairs")
     pairs = [json.loads(line) for line in pairs_file.read_text().splitlines()]
-    assert {"query", "passage", "label"} == set(pairs[0])
-    assert any(p["label"] == 1 and "27 days" in p["passage"] for p in pairs)
+    assert {"query", "passage", "evidence", "label"} == set(pairs[0])
+    positive = next(p for p in pairs if p["label"] == 1 and "27 days" in p["passage"])
+    assert "27 days" in positive["evidence"] and positive["evidence"] in positive["passage"]
+    assert len(positive["evidence"]) < len(positive["passage"])  # the window, not the whole passage again
     assert any(p["label"] == 0 and p["query"].startswith("What is the minimum password") for p in pairs)

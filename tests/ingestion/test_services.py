@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.utils import timezone
 
 from demo.pdfwriter import make_pdf
-from ingestion.models import Document
+from ingestion.models import Chunk, Document
 from ingestion.services import document_create, document_delete, documents_sweep_stuck
 from tests.conftest import ROOT, worker_database_url
 
@@ -150,3 +151,12 @@ def test_sweep_requeues_documents_queued_while_the_broker_was_down(settings, mon
     Document.objects.filter(pk=document.pk).update(updated_at=long_ago)
     assert documents_sweep_stuck().requeued == 1
     assert sent == [document.pk]
+
+
+def test_segment_chunks_records_missing_sentence_boundaries_without_re_embedding(demo_corpus) -> None:
+    Chunk.objects.update(sentences=[])
+    before = {c.pk: list(c.embedding) for c in Chunk.objects.all()}
+    call_command("segment_chunks")
+    for chunk in Chunk.objects.all():
+        assert chunk.sentences and all(0 <= s < e <= len(chunk.text) for s, e in chunk.sentences)
+        assert list(chunk.embedding) == before[chunk.pk]

@@ -39,7 +39,7 @@ def test_admin_upload_of_many_files_is_ingested_by_the_worker(staff_client, cele
         assert document.chunks.count() == document.chunks_total > 0
 
     handbook = Document.objects.get(original_name="employee-handbook.pdf")
-    assert handbook.page_count == 3
+    assert handbook.page_count == 4
     pages = set(handbook.chunks.values_list("page_start", flat=True))
     assert pages == {1, 2, 3} or len(pages) >= 2
     for chunk in Chunk.objects.all():

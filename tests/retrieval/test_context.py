@@ -1,3 +1,5 @@
+import pytest
+
 from retrieval.context import Scored, choose_context
 
 
@@ -56,3 +58,20 @@ def test_adjacent_chunks_of_one_document_are_merged_without_repeating_the_overla
 def test_without_reranker_probabilities_every_passage_is_eligible() -> None:
     candidates = [scored(1, prob=None), scored(2, doc=2, prob=None)]
     assert len(choose_context(candidates, min_score=0.5, token_budget=3000, final_k=5)) == 2
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("Alpha beta gamma. Delta epsilon.", "Delta epsilon. Zeta eta. Theta iota."),  # overlapping
+        ("Alpha beta gamma.", "Zeta eta. Theta iota."),  # only adjacent
+    ],
+)
+def test_the_evidence_still_points_at_its_sentences_when_an_earlier_chunk_is_merged_in(earlier, later) -> None:
+    best = scored(1, doc=7, ordinal=4, text=later)
+    best.window_start = later.index("Zeta")
+    best.window_end = len(later)
+    before = scored(2, doc=7, ordinal=3, text=earlier)
+    context = choose_context([best, before], min_score=0.0, token_budget=3000, final_k=5)
+    assert len(context) == 1 and context[0].text.startswith("Alpha")
+    assert context[0].evidence == "Zeta eta. Theta iota."

@@ -1,65 +1,81 @@
-"""Regression gate: questions about the demo documents and the document that answers each.
+"""Regression gate: questions about the demo documents in staff's own words (demo/questions.py).
 
-Hybrid retrieval + rerank must rank the answering document first for at least GATE of them; the bar was set
-from what the shipped configuration achieves, so a change that loses ground fails the suite.
+Three figures: the answering document ranks first, an answerable question keeps context (a passage above the
+threshold), a question the documents do not cover is refused. The bars are what the shipped configuration
+measured on 2026-12-02, less one question of margin for int8 kernels that differ between CPUs: first 67/69,
+context 42/69, refused 15/22. They are far below the aim (97%, 97%, 90%): the MS MARCO cross-encoder does not
+match synonyms ("thumb drive" against "USB memory sticks" scores -9.9, as low as an unrelated passage), so no
+threshold separates these answerable questions from the close uncovered ones (at a threshold refusing 90% of
+the uncovered, 35% of the answerable keep context). Raise the bars when a reranker does better; never tune a
+question away. A change that loses ground fails the suite, with the failing questions named.
 """
+
+from dataclasses import dataclass, field
 
 import pytest
 
+from demo.questions import ANSWERABLE, DOCUMENT_WORDS, UNCOVERED
 from retrieval.selectors import retrieve
 
 pytestmark = pytest.mark.django_db
 
-QUESTIONS = [
-    ("How many days of paid annual leave do employees get?", "employee-handbook.pdf"),
-    ("How long is parental leave paid at full salary?", "employee-handbook.pdf"),
-    ("How many days a week can staff work from home?", "employee-handbook.pdf"),
-    ("Within how many days must expense claims be submitted?", "employee-handbook.pdf"),
-    ("When do I need a doctor's note for sick leave?", "employee-handbook.pdf"),
-    ("What is the minimum password length?", "security-policy.docx"),
-    ("How quickly must a lost laptop be reported?", "security-policy.docx"),
-    ("Where should I forward a suspected phishing email?", "security-policy.docx"),
-    ("How often is the customer database backed up?", "security-policy.docx"),
-    ("How much energy does the Lumen Grid battery store?", "lumen-grid-faq.html"),
-    ("What warranty does the home battery come with?", "lumen-grid-faq.html"),
-    ("When can I call product support?", "lumen-grid-faq.html"),
-    ("Can I book business class for a four-hour flight?", "travel-policy.md"),
-    ("What is the maximum hotel price per night abroad?", "travel-policy.md"),
-    ("How much is the daily meal allowance when travelling?", "travel-policy.md"),
-    ("Who founded the cooperative, and in which year?", "cooperative-history.txt"),
-    ("When is the annual general meeting held?", "cooperative-history.txt"),
-]
-# The shipped configuration ranks all 17 first; one of margin for int8 kernels that differ between CPUs.
-GATE = 16
-# With the shipped calibration 15 of 17 keep context (the sick-leave and product-support questions fall under the
-# threshold: the reranker does not match "doctor's note" to "medical certificate", nor "call support" to the
-# "support line" paragraph). Questions the documents do not cover must get none.
-COVERED_GATE = 14
-OFF_TOPIC = ["What is the capital of Peru?", "How do I bake sourdough bread?"]
+FIRST_GATE = 66 / 69
+CONTEXT_GATE = 41 / 69
+REFUSED_GATE = 14 / 22
 
 
-def test_hybrid_rerank_ranks_the_answering_document_first(demo_corpus) -> None:
-    names = {d.pk: d.original_name for d in demo_corpus}
-    misses = []
-    for question, expected in QUESTIONS:
+@dataclass
+class GateReport:
+    wrong_first: list[tuple[str, str, str]] = field(default_factory=list)
+    no_context: list[tuple[str, float]] = field(default_factory=list)
+    not_refused: list[tuple[str, str, float]] = field(default_factory=list)
+
+
+def run_gate(names: dict[int, str], answerable: list[tuple[str, str]], uncovered: list[str]) -> GateReport:
+    report = GateReport()
+    for question, expected in answerable:
         result = retrieve(question)
         assert result.reranked and not result.reranker_fell_back
-        top = names[result.candidates[0].document_id]
-        if top != expected:
-            misses.append((question, expected, top))
-    assert len(QUESTIONS) - len(misses) >= GATE, misses
+        top = result.candidates[0]
+        if names[top.document_id] != expected:
+            report.wrong_first.append((question, expected, names[top.document_id]))
+        if not result.context:
+            report.no_context.append((question, top.probability or 0.0))
+    for question in uncovered:
+        result = retrieve(question)
+        if result.context:
+            report.not_refused.append(
+                (question, names[result.context[0].document_id], result.context[0].probability or 0)
+            )
+    return report
 
 
-def test_the_chosen_context_starts_with_the_best_passage(demo_corpus) -> None:
+def test_demo_gate_in_users_words(demo_corpus) -> None:
+    assert len(ANSWERABLE) >= 60 and len(UNCOVERED) >= 20
+    report = run_gate({d.pk: d.original_name for d in demo_corpus}, ANSWERABLE, UNCOVERED)
+    first = 1 - len(report.wrong_first) / len(ANSWERABLE)
+    context = 1 - len(report.no_context) / len(ANSWERABLE)
+    refused = 1 - len(report.not_refused) / len(UNCOVERED)
+    print(f"\ndemo gate: first {first:.3f}, context {context:.3f}, refused {refused:.3f}")
+    print(f"wrong first: {report.wrong_first}\nno context: {report.no_context}\nnot refused: {report.not_refused}")
+    assert first >= FIRST_GATE, report.wrong_first
+    assert context >= CONTEXT_GATE, report.no_context
+    assert refused >= REFUSED_GATE, report.not_refused
+
+
+def test_the_first_gate_in_the_documents_words_holds_its_bars(demo_corpus) -> None:
+    off_topic = ["What is the capital of Peru?", "How do I bake sourdough bread?"]
+    report = run_gate({d.pk: d.original_name for d in demo_corpus}, DOCUMENT_WORDS, off_topic)
+    assert len(DOCUMENT_WORDS) - len(report.wrong_first) >= 16, report.wrong_first
+    assert len(DOCUMENT_WORDS) - len(report.no_context) >= 14, report.no_context
+    assert report.not_refused == []
+
+
+def test_the_chosen_context_starts_with_the_best_passage_and_its_evidence(demo_corpus) -> None:
     result = retrieve("How many days of paid annual leave do employees get?")
     assert result.context
-    assert "27 days" in result.context[0].text
-    assert result.context[0].page_start <= 2 <= result.context[0].page_end  # the leave section is on page 2
+    best = result.context[0]
+    assert "27 days" in best.text
+    assert best.page_start <= 2 <= best.page_end  # the leave section is on page 2
+    assert "27 days" in best.evidence and len(best.evidence) < len(best.text)
     assert set(result.timings_ms) >= {"embed", "sql", "rerank", "total"}
-
-
-def test_the_threshold_keeps_covered_questions_and_refuses_off_topic_ones(demo_corpus) -> None:
-    covered = sum(bool(retrieve(question).context) for question, _ in QUESTIONS)
-    assert covered >= COVERED_GATE
-    for question in OFF_TOPIC:
-        assert retrieve(question).nothing_relevant, question

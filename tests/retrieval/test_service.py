@@ -1,7 +1,9 @@
 import pytest
 
 from retrieval import selectors
-from retrieval.selectors import retrieve
+from retrieval.scoring import Calibration, WindowPlan
+from retrieval.selectors import calibration_current, calibration_key, forget_calibrations, retrieve, window_plan
+from retrieval.services import calibration_save
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +45,18 @@ def test_nothing_above_the_threshold_is_said_plainly(demo_corpus, settings) -> N
     result = retrieve("What is the airspeed velocity of an unladen swallow?")
     assert result.candidates and result.context == []
     assert result.nothing_relevant
+
+
+def test_a_stored_calibration_brings_its_own_threshold(demo_corpus, settings) -> None:
+    settings.RERANK_MIN_SCORE = 0.0
+    plan = window_plan()
+    assert calibration_current(plan).threshold == 0.0
+    calibration_save(
+        reranker=calibration_key(plan), a=1.0, b=-100.0, suggested_threshold=0.5, pairs=2, positives=1, source="t",
+        report={},
+    )  # fmt: skip
+    forget_calibrations()  # the commit hook is what does this in production; tests never commit
+    assert calibration_current(plan) == Calibration(1.0, -100.0, 0.5)
+    assert retrieve("How many days of paid annual leave do employees get?").nothing_relevant  # on its own scale
+    other = WindowPlan(plan.sentences + 1, plan.stride, plan.max_windows, plan.chunk_weight)
+    assert calibration_current(other).threshold == 0.0  # another plan's logits are on another scale

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from answers.models import AnswerPassage, Feedback
+from answers.serialize import passage_record
 
 
 def feedback_records() -> list[dict[str, Any]]:
@@ -14,21 +15,7 @@ def feedback_records() -> list[dict[str, Any]]:
         answer = vote.answer
         cited = {c["number"] for c in answer.citations}
         passages = [
-            {
-                "number": p.number,
-                "given": p.given,
-                "cited": p.number in cited,
-                "title": p.title,
-                "text": p.text,
-                "chunk_id": p.chunk_id,
-                "document_id": p.document_id,
-                "final_rank": p.final_rank,
-                "dense_rank": p.dense_rank,
-                "text_rank": p.text_rank,
-                "rrf": p.rrf,
-                "logit": p.logit,
-                "probability": p.probability,
-            }
+            passage_record(p, cited=p.number in cited)
             for p in AnswerPassage.objects.filter(answer=answer).order_by("number")
         ]
         records.append(
@@ -61,7 +48,14 @@ def training_pairs(records: list[dict[str, Any]], hard_negative_rank: int = 3) -
                 label = 0
             else:
                 continue
-            rows.append({"query": record["question"], "passage": passage["text"], "label": label})
+            rows.append(
+                {
+                    "query": record["question"],
+                    "passage": passage["text"],
+                    "evidence": passage["evidence"],  # the best window; empty when windows were not scored
+                    "label": label,
+                }
+            )
     return rows
 
 

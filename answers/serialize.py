@@ -1,0 +1,73 @@
+"""Answers and their passages in and out: the one place a retrieved Passage becomes a stored AnswerPassage, and
+stored ones become JSON for the page, the API and the feedback export."""
+
+from typing import Any
+
+from answers.models import Answer, AnswerPassage
+from retrieval.context import Passage
+
+# Passage fields an AnswerPassage stores under the same name.
+STORED_FIELDS = (
+    "document_id", "chunk_ids", "title", "text", "page_start", "page_end", "final_rank", "probability", "logit",
+    "window_logit", "dense_rank", "text_rank", "rrf", "evidence_start", "evidence_end",
+)  # fmt: skip
+# What the page and the API show of a passage; the export adds the scores.
+SHOWN_FIELDS = (
+    "number", "given", "title", "text", "document_id", "page_start", "page_end", "probability", "evidence_start",
+    "evidence_end",
+)  # fmt: skip
+SCORE_FIELDS = ("chunk_id", "final_rank", "dense_rank", "text_rank", "rrf", "logit", "window_logit")
+
+
+def answer_passage_of(passage: Passage, *, answer: Answer, number: int, given: bool) -> AnswerPassage:
+    return AnswerPassage(
+        answer=answer,
+        number=number,
+        given=given,
+        chunk_id=passage.chunk_ids[0] if passage.chunk_ids else None,
+        **{name: getattr(passage, name) for name in STORED_FIELDS},
+    )
+
+
+def evidence_of(passage: AnswerPassage) -> str:
+    if passage.evidence_start is None or passage.evidence_end is None:
+        return ""
+    return passage.text[passage.evidence_start : passage.evidence_end]
+
+
+def answer_data(answer: Answer) -> dict[str, Any]:
+    return {
+        "id": answer.pk,
+        "question": answer.question,
+        "status": answer.status,
+        "mode": answer.mode,
+        "answer": answer.answer,
+        "citations": answer.citations,
+        "invalid_citations": answer.invalid_citations,
+        "error": answer.error and "The answer could not be completed.",
+        "timings_ms": answer.timings_ms,
+        "reranker_fell_back": answer.reranker_fell_back,
+        "created_at": answer.created_at.isoformat(),
+    }
+
+
+def passage_data(passage: AnswerPassage) -> dict[str, Any]:
+    return {name: getattr(passage, name) for name in SHOWN_FIELDS}
+
+
+def passages_data(answer: Answer) -> list[dict[str, Any]]:
+    return [passage_data(p) for p in answer.passages.all()]
+
+
+def answer_with_passages(answer: Answer) -> dict[str, Any]:
+    return {**answer_data(answer), "passages": passages_data(answer)}
+
+
+def passage_record(passage: AnswerPassage, *, cited: bool) -> dict[str, Any]:
+    """A passage for the feedback export: what was shown, its scores, whether it was cited, and its evidence."""
+    return {
+        **passage_data(passage),
+        **{name: getattr(passage, name) for name in SCORE_FIELDS},
+        "cited": cited,
+        "evidence": evidence_of(passage),
+    }
