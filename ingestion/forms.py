@@ -18,10 +18,12 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> Any:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)]
+        """Every uploaded file, unjudged: each one is checked on its own by document_create, so one empty or
+        bad file gets its own message naming it and never refuses the rest of the batch."""
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
 
 
 class UploadForm(forms.Form):

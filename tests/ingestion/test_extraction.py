@@ -120,6 +120,20 @@ def test_html_keeps_text_and_drops_scripts_and_navigation() -> None:
     assert result.pages == ["Hello bold world.\n\nSecond."]
 
 
+@pytest.mark.parametrize("depth", [10, 500, 2000])
+def test_html_nested_within_the_parser_limit_keeps_all_its_text(depth: int) -> None:
+    markup = f"<p>Before.</p>{'<div>' * depth}Deep text.{'</div>' * depth}<p>After.</p>".encode()
+    pages = extract_file(markup, "nested.html").pages
+    assert pages[0].split() == ["Before.", "Deep", "text.", "After."]
+
+
+@pytest.mark.parametrize("depth", [2100, 200_000])
+def test_html_nested_past_the_parser_limit_is_refused_not_cut_off(depth: int) -> None:
+    markup = f"<p>Before.</p>{'<div>' * depth}Deep text.{'</div>' * depth}<p>After.</p>".encode()
+    with pytest.raises(ExtractionError, match="nested too deeply"):
+        extract_file(markup, "nested.html")
+
+
 def test_normalise_removes_nul_and_control_characters_and_joins_hyphenated_words() -> None:
     assert normalise_text("exam-\nple\x00 text\x07 \ufb01ne") == "example text fine"
 

@@ -1,0 +1,29 @@
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from ingestion.models import Document
+
+pytestmark = pytest.mark.django_db
+
+
+def test_one_empty_or_bad_file_never_refuses_the_rest_of_the_batch(admin_client) -> None:
+    files = [
+        SimpleUploadedFile("empty.txt", b""),
+        SimpleUploadedFile("notes.txt", b"The kiln runs at 1200 degrees."),
+        SimpleUploadedFile("picture.pdf", b"\x89PNG\r\n\x1a\n" + bytes(range(256))),
+        SimpleUploadedFile("more-notes.md", b"# Glazing\n\nGlaze twice."),
+    ]
+    response = admin_client.post("/admin/ingestion/document/add/", {"documents": files, "language": "english"})
+    assert response.status_code == 302
+    assert sorted(Document.objects.values_list("original_name", flat=True)) == ["more-notes.md", "notes.txt"]
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    for name in ("empty.txt", "notes.txt", "picture.pdf", "more-notes.md"):
+        assert sum(name in message for message in said) == 1, (name, said)
+    assert any("empty.txt" in m and "empty" in m.replace("empty.txt", "") for m in said)
+
+
+def test_an_upload_without_files_asks_for_them(admin_client) -> None:
+    response = admin_client.post("/admin/ingestion/document/add/", {"language": "english"})
+    assert response.status_code == 200 and Document.objects.count() == 0
+    assert b"This field is required" in response.content
