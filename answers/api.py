@@ -16,6 +16,7 @@ from answers.selectors import answer_for_user
 from answers.serialize import answer_with_passages
 from answers.services import answer_complete, answer_stream, feedback_set
 from answers.streaming import stream_response
+from ingestion.api import router as documents_router
 
 
 class TokenAuth(HttpBearer):
@@ -41,6 +42,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth(), anonymous_allowed],
     urls_namespace="api",
 )
+api.add_router("/documents", documents_router)
 
 
 class AskIn(Schema):

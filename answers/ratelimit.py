@@ -7,13 +7,21 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600}
+_UNITS = {"s": ("s", "sec", "second"), "m": ("m", "min", "minute"), "h": ("h", "hr", "hour")}
 
 
 def parse_rate(rate: str) -> tuple[int, int] | None:
+    """(requests, seconds) from "30/m", "5/s", "1000/h" (or "30": per minute); None when empty (no limit).
+
+    Raises ValueError with the reason for anything else; a system check reports it at start.
+    """
     if not rate.strip():
         return None
     count, _, period = rate.partition("/")
-    return int(count), _PERIODS[period.strip()[:1].lower() or "m"]
+    unit = period.strip().lower() or "m"
+    if not count.strip().isdigit() or int(count) < 1 or unit[:1] not in _PERIODS or unit not in _UNITS[unit[:1]]:
+        raise ValueError(f"{rate!r} is not a rate like 30/m (requests per s, m or h), or empty for no limit")
+    return int(count), _PERIODS[unit[:1]]
 
 
 def rate_key(request: HttpRequest) -> str:

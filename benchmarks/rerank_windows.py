@@ -5,7 +5,7 @@
 
 Needs the collection ingested (manage.py ingest_beir) with sentence boundaries (manage.py segment_chunks).
 Each plan reranks the same first-stage pools with the configured backend, blend weight and calibration-free
-order. Prints a table and writes benchmarks/results/rerank_windows.json.
+order. Prints a table and writes benchmarks/results/rerank_windows-depthN.json.
 """
 
 import argparse
@@ -52,15 +52,17 @@ def main() -> None:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--depth", type=int, default=settings.RETRIEVAL_POOL)
+    parser.add_argument("--plans", default="", help="sentences/stride/max/chunk-weight,... (default: the list above)")
     args = parser.parse_args()
+    plans = [tuple(float(x) for x in p.split("/")) for p in args.plans.split(",") if p] or PLANS
     split = load_beir_split(args.directory, "train")
     query_ids = list(split.queries)[: args.queries]
     pools = {q: retrieve(split.queries[q], pool=args.depth, rerank=False).candidates for q in query_ids}
     reranker = Counting(get_reranker())
     reranker.score("warm up", ["a short passage"] * 8)
     rows = []
-    for sentences, stride, cap, chunk_weight in PLANS:
-        plan = WindowPlan(sentences, stride, cap, chunk_weight)
+    for sentences, stride, cap, chunk_weight in plans:
+        plan = WindowPlan(int(sentences), int(stride), int(cap), chunk_weight)
         times, quality, reranker.pairs = [], [], 0
         for q in query_ids:
             pool = [Scored(**vars(c)) for c in pools[q]]
@@ -82,7 +84,7 @@ def main() -> None:
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     result = {"queries": len(query_ids), "depth": args.depth, "reranker": reranker.name, "rows": rows}
-    (out / "rerank_windows.json").write_text(json.dumps(result, indent=2))
+    (out / f"rerank_windows-depth{args.depth}.json").write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ def html_to_text(markup: str) -> Extracted:
 
     # huge_tree: libxml2's depth cap is 2,048 levels instead of 256 (real pages nest a few dozen deep); past it
     # the parser stops, so the file is refused rather than indexed with its text cut off.
-    parser = lxml.etree.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True, no_network=True)
+    parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True, no_network=True)
     try:
         root = lxml.html.document_fromstring(markup, parser=parser)
     except (lxml.etree.ParserError, ValueError):  # nothing but white space or comments

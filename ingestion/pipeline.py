@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from ingestion.chunking import ChunkSpan, chunk_text
 from ingestion.embedding import get_embedder, get_token_offsets
-from ingestion.extraction import ExtractionError, extract
+from ingestion.extraction import ExtractionError
 from ingestion.models import Chunk, Document
+from ingestion.sandbox import extract_bounded
 from ingestion.sentences import sentence_spans
 from ingestion.services import interrupted_message
 
@@ -86,7 +87,7 @@ def _prepare(document: Document) -> Prepared | None:
     try:
         with document.file.open("rb") as stream:
             data = stream.read()
-        extracted = extract(data, document.content_type, document.original_name)
+        extracted = extract_bounded(data, document.content_type, document.original_name)
         target = min(settings.CHUNK_TOKENS, get_embedder().max_tokens)
         spans = chunk_text(
             extracted.pages, get_token_offsets(), target_tokens=target, overlap_tokens=settings.CHUNK_OVERLAP_TOKENS

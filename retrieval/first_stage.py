@@ -68,6 +68,7 @@ SELECT f.id, f.dense_rank, f.text_rank, f.rrf::float8, c.document_id, c.ordinal,
 FROM fused f
 JOIN ingestion_chunk c ON c.id = f.id
 JOIN ingestion_document doc ON doc.id = c.document_id
+WHERE doc.status = 'ready'
 ORDER BY f.rrf DESC, f.id
 LIMIT %(pool)s
 """

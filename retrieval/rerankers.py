@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 BUNDLED_ONNX = "bundled:ms-marco-MiniLM-L-12-v2-int8"
+BACKENDS = ("onnx", "sentence-transformers", "none")
 MAX_QUESTION_TOKENS = 128  # longer questions are cut; the passage gets the rest of the window
 
 
@@ -151,4 +152,4 @@ def get_reranker() -> Reranker | None:
         return SentenceTransformersCrossEncoder(
             settings.RERANKER_MODEL, settings.RERANK_MAX_TOKENS, settings.RERANK_BATCH_SIZE, settings.RERANK_DTYPE
         )
-    raise RuntimeError(f"RERANKER_BACKEND must be onnx, sentence-transformers or none, not {backend!r}")
+    raise RuntimeError(f"RERANKER_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")

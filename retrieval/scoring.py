@@ -146,7 +146,7 @@ def score_pool(reranker: Reranker, question: str, pool: list[Scored], plan: Wind
                 spans.append((start, end))
                 owners.append(index)
                 texts.append(rerank_text(candidate.title, candidate.text[start:end]))
-    logits = reranker.score(question, texts, deadline=deadline).astype(np.float64)
+    logits = score_unique(reranker, question, texts, deadline)
     chunk_logits = logits[: len(pool)] if plan.scores_chunks else None
     window_logits = None
     if plan.scores_windows:
@@ -158,6 +158,13 @@ def score_pool(reranker: Reranker, question: str, pool: list[Scored], plan: Wind
         candidate.chunk_logit = None if chunk_logits is None else float(chunk_logits[index])
         candidate.window_logit = None if window_logits is None else float(window_logits[index])
         candidate.logit = float(final[index])
+
+
+def score_unique(reranker: Reranker, question: str, texts: list[str], deadline: float | None) -> np.ndarray:
+    """Logits of texts, each distinct text scored once: overlapping chunks of one document repeat windows."""
+    unique = list(dict.fromkeys(texts))
+    scored = dict(zip(unique, reranker.score(question, unique, deadline=deadline).astype(np.float64), strict=True))
+    return np.array([scored[text] for text in texts], dtype=np.float64)
 
 
 def apply_rerank(pool: list[Scored], calibration: Calibration, blend_weight: float, rrf_k: int) -> None:

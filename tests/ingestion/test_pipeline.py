@@ -2,9 +2,11 @@ import io
 
 import numpy as np
 import pytest
+from django.core.files.storage import default_storage
 from django.db import connection
 
 from demo.pdfwriter import make_pdf
+from ingestion.extraction import sniff_content_type
 from ingestion.models import Chunk, Document
 from ingestion.pipeline import document_ingest
 from ingestion.services import document_create
@@ -54,10 +56,18 @@ def test_pdf_is_indexed_with_pages_embeddings_and_text_search() -> None:
     ],
 )
 def test_bad_files_fail_with_a_reason_and_leave_no_chunks(data: bytes, name: str, reason: str) -> None:
-    document = ingest(data, name)
+    document = ingest(b"An earlier, readable version of this file. " * 40, "earlier.txt")
+    assert document.status == Document.Status.READY and document.chunks.exists()
+    with default_storage.open(str(document.file.name), "wb") as stored:  # the file is replaced by a bad one
+        stored.write(data)
+    Document.objects.filter(pk=document.pk).update(
+        status=Document.Status.QUEUED, attempts=0, original_name=name, content_type=sniff_content_type(data, name)
+    )
+    document_ingest(document_id=document.pk)
+    document.refresh_from_db()
     assert document.status == Document.Status.FAILED
     assert reason in document.error
-    assert not Chunk.objects.filter(document=document).exists()
+    assert not Chunk.objects.filter(document=document).exists()  # the earlier version's chunks went with it
 
 
 def test_reingest_replaces_chunks_instead_of_adding_them() -> None:

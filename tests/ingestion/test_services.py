@@ -160,3 +160,17 @@ def test_segment_chunks_records_missing_sentence_boundaries_without_re_embedding
     for chunk in Chunk.objects.all():
         assert chunk.sentences and all(0 <= s < e <= len(chunk.text) for s, e in chunk.sentences)
         assert list(chunk.embedding) == before[chunk.pk]
+
+
+def test_the_sweep_fails_a_document_and_removes_its_chunks_together(settings, monkeypatch, demo_corpus) -> None:
+    monkeypatch.setattr("ingestion.services.document_enqueue", lambda document_id: True)
+    victim = demo_corpus[0]
+    assert victim.chunks.exists()  # chunks of an earlier run, left while a re-ingest keeps killing workers
+    long_ago = timezone.now() - timedelta(seconds=settings.INGEST_STUCK_AFTER_SECONDS + 60)
+    Document.objects.filter(pk=victim.pk).update(
+        status="processing", attempts=settings.INGEST_MAX_ATTEMPTS, updated_at=long_ago
+    )
+    assert documents_sweep_stuck().failed == 1
+    victim.refresh_from_db()
+    assert victim.status == Document.Status.FAILED and not victim.chunks.exists()
+    assert all(d.chunks.exists() for d in demo_corpus[1:])

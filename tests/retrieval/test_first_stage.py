@@ -1,6 +1,7 @@
 import pytest
 from django.db import connection
 
+from ingestion.models import Document
 from retrieval.selectors import retrieve
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +64,12 @@ def test_dense_only_and_text_only_lists_rank_alone(demo_corpus) -> None:
     assert dense.candidates and all(c.text_rank is None for c in dense.candidates)
     text = retrieve("parental leave", k_dense=0, rerank=False)
     assert text.candidates and all(c.dense_rank is None for c in text.candidates)
+
+
+@pytest.mark.parametrize("status", ["queued", "processing", "failed"])
+def test_only_chunks_of_ready_documents_are_ever_returned(demo_corpus, status) -> None:
+    handbook = next(d for d in demo_corpus if d.original_name == "employee-handbook.pdf")
+    question = "How many days of paid annual leave do employees get?"
+    assert handbook.pk in {c.document_id for c in retrieve(question, rerank=False).candidates}
+    Document.objects.filter(pk=handbook.pk).update(status=status)
+    assert handbook.pk not in {c.document_id for c in retrieve(question, rerank=False).candidates}

@@ -74,3 +74,14 @@ def test_the_final_order_blends_the_reranker_rank_with_the_fused_one() -> None:
     assert pool[0].probability == pytest.approx(1 / (1 + np.exp(-5.0)))
     apply_rerank(pool, Calibration(1.0, 0.0, 0.5), blend_weight=0.0, rrf_k=60)
     assert [c.chunk_id for c in pool] == [1, 2]  # weight 0: the fused order alone
+
+
+def test_a_window_repeated_by_overlapping_chunks_is_scored_once() -> None:
+    shared = "The kiln is hot. It glows. It hums."
+    pool = [candidate(1, "Alpha one. Beta two. Gamma three. " + shared), candidate(2, shared + " Delta four.")]
+    pool[1].title = pool[0].title
+    reranker = KeywordReranker()
+    score_pool(reranker, "kiln?", pool, WindowPlan(3, 3, 4, 0.0), deadline=None)
+    sent = reranker.calls[0]
+    assert len(sent) == len(set(sent)) and sum(shared in text for text in sent) == 1
+    assert pool[0].logit == pool[1].logit == 1

@@ -1,0 +1,109 @@
+"""Reading an untrusted file in a child process that a wall-clock and a memory limit can really stop.
+
+Parsers of PDF, DOCX and HTML can be driven into hours of work or gigabytes of memory by a hostile file, and
+Celery's own time limits do nothing in the solo pool. So the parsing runs in a fresh Python process
+(`python -m ingestion.sandbox`) that limits its own address space (RLIMIT_AS) before it reads the file, and is
+killed at EXTRACT_TIME_LIMIT_SECONDS. Plain text is read in-process: decoding and normalising are linear in its size.
+The request goes to the child as JSON on stdin, the answer comes back as JSON on stdout.
+"""
+
+import base64
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from ingestion.extraction import TEXT, Extracted, ExtractionError, extract
+
+ROOT = Path(__file__).resolve().parent.parent
+# The settings the readers use, sent along so the child obeys the parent's values.
+_READER_SETTINGS = ("PDF_MAX_PAGES", "DOCX_MAX_UNCOMPRESSED_BYTES", "EXTRACT_MAX_CHARS")
+
+
+def extract_bounded(data: bytes, content_type: str, filename: str = "") -> Extracted:
+    """extract(), with the parsing of anything but plain text bounded in time and memory."""
+    if content_type == TEXT:
+        return extract(data, content_type, filename)
+    seconds, megabytes = settings.EXTRACT_TIME_LIMIT_SECONDS, settings.EXTRACT_MEMORY_LIMIT_MB
+    request = {
+        "data": base64.b64encode(data).decode("ascii"),
+        "content_type": content_type,
+        "filename": filename,
+        "settings": {name: getattr(settings, name) for name in _READER_SETTINGS},
+        "megabytes": megabytes,
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "ingestion.sandbox"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "ragsite.settings")},
+    )
+    try:
+        out, _ = child.communicate(json.dumps(request).encode(), timeout=seconds)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise ExtractionError(
+            f"Reading the file took longer than {seconds:g} s (EXTRACT_TIME_LIMIT_SECONDS) and was stopped: "
+            "it may be damaged or built to be slow to read."
+        ) from None
+    return _answer(out, child.returncode, megabytes)
+
+
+def _answer(out: bytes, returncode: int, megabytes: int) -> Extracted:
+    answer: dict[str, Any]
+    try:
+        answer = json.loads(out) if out else {"kind": "died"}
+    except ValueError:
+        answer = {"kind": "died"}
+    kind = answer.get("kind")
+    if kind == "ok":
+        return Extracted(pages=answer["pages"], title=answer["title"], paged=answer["paged"])
+    if kind == "refused":
+        raise ExtractionError(answer["reason"])
+    if kind == "memory" or returncode in (-9, 137):
+        raise ExtractionError(
+            f"Reading the file needed more than {megabytes} MB of memory (EXTRACT_MEMORY_LIMIT_MB) and was "
+            "stopped: it may be damaged or built to expand."
+        )
+    detail = answer.get("reason") or f"the reader stopped with exit code {returncode}"
+    raise ExtractionError(f"The file could not be read ({detail}); it may be damaged.")
+
+
+def _serve(request: dict[str, Any]) -> dict[str, Any]:
+    # The limit is set here, in the child, before the untrusted bytes are touched (a preexec_fn in the parent
+    # is unsafe in a process with threads, as a worker with its models loaded has).
+    limit = int(request["megabytes"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    for name, value in request["settings"].items():
+        setattr(settings, name, value)
+    try:
+        extracted = extract(base64.b64decode(request["data"]), request["content_type"], request["filename"])
+    except ExtractionError as exc:
+        return {"kind": "refused", "reason": str(exc)}
+    except MemoryError:
+        return {"kind": "memory"}
+    except RecursionError:
+        return {"kind": "refused", "reason": "The file is nested too deeply to read."}
+    except Exception as exc:  # noqa: BLE001  (a parser's own fault on a malformed file)
+        # C parsers (libxml2) report running out of memory as a parse error of their own: judge by the peak.
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        if peak > limit // 2:
+            return {"kind": "memory"}
+        return {"kind": "error", "reason": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    return {"kind": "ok", "pages": extracted.pages, "title": extracted.title, "paged": extracted.paged}
+
+
+if __name__ == "__main__":
+    answer = _serve(json.loads(sys.stdin.buffer.read()))
+    try:
+        sys.stdout.write(json.dumps(answer))
+    except MemoryError:
+        sys.stdout.write('{"kind": "memory"}')
