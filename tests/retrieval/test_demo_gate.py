@@ -1,13 +1,14 @@
 """Regression gate: questions about the demo documents in staff's own words (demo/questions.py).
 
 Three figures: the answering document ranks first, an answerable question keeps context (a passage above the
-threshold), a question the documents do not cover is refused. The bars are what the shipped configuration
-measured on 2026-12-02, less one question of margin for int8 kernels that differ between CPUs: first 67/69,
-context 42/69, refused 15/22. They are far below the aim (97%, 97%, 90%): the MS MARCO cross-encoder does not
-match synonyms ("thumb drive" against "USB memory sticks" scores -9.9, as low as an unrelated passage), so no
-threshold separates these answerable questions from the close uncovered ones (at a threshold refusing 90% of
-the uncovered, 35% of the answerable keep context). Raise the bars when a reranker does better; never tune a
-question away. A change that loses ground fails the suite, with the failing questions named.
+threshold), a question the documents do not cover is refused. The shipped configuration measured on 2026-12-02
+(windows of 3 sentences, pool of 40): first 66/69, context 43/69, refused 15/22; whole-chunk scoring at a pool
+of 50, before windows, measured 68/69, 34/69, 14/22. The bars are those figures less one question of margin,
+except first, kept at what ships measures (a pool of 50 gives 67/69, the smaller pool trades one for speed).
+They are far below the aim (97%, 97%, 90%): the MS MARCO cross-encoder does not match synonyms ("thumb drive"
+against "USB memory sticks" scores -9.9, as low as an unrelated passage), so no threshold separates these
+answerable questions from the close uncovered ones (at a threshold refusing 90% of the uncovered, 35% of the
+answerable keep context). Raise the bars when a reranker does better; never tune a question away.
 """
 
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from retrieval.selectors import retrieve
 pytestmark = pytest.mark.django_db
 
 FIRST_GATE = 66 / 69
-CONTEXT_GATE = 41 / 69
+CONTEXT_GATE = 42 / 69
 REFUSED_GATE = 14 / 22
 
 
