@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,7 @@ def extract_bounded(data: bytes, content_type: str, filename: str = "") -> Extra
         "filename": filename,
         "settings": {name: getattr(settings, name) for name in _READER_SETTINGS},
         "megabytes": megabytes,
+        "seconds": seconds,
     }
     child = subprocess.Popen(
         [sys.executable, "-m", "ingestion.sandbox"],
@@ -43,6 +45,8 @@ def extract_bounded(data: bytes, content_type: str, filename: str = "") -> Extra
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        # Its own session: a Ctrl-C meant for the worker must not kill a read half-way and fail the document.
+        start_new_session=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "ragsite.settings")},
     )
     try:
@@ -82,6 +86,8 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
     # is unsafe in a process with threads, as a worker with its models loaded has).
     limit = int(request["megabytes"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # And its own clock: if the parent is killed before it can kill this child, the child still ends.
+    signal.alarm(int(request["seconds"]) + 5)
     for name, value in request["settings"].items():
         setattr(settings, name, value)
     try:

@@ -229,3 +229,18 @@ def chunks_segment(*, redo: bool = False, batch_size: int = 2000) -> int:
                 chunk.sentences = [list(span) for span in sentence_spans(chunk.text)]
             Chunk.objects.bulk_update(batch, ["sentences"])
         done, last = done + len(batch), batch[-1].pk
+
+
+@transaction.atomic
+def documents_requeue_unfinished() -> int:
+    """Queue again every document a stopped run left queued or processing. Only for a start with no worker
+    running yet (make run): then nothing can still be working on them, so there is no need to wait for the sweep."""
+    unfinished = list(
+        Document.objects.filter(status__in=[Document.Status.QUEUED, Document.Status.PROCESSING]).values_list(
+            "pk", flat=True
+        )
+    )
+    Document.objects.filter(pk__in=unfinished).update(status=Document.Status.QUEUED, updated_at=timezone.now())
+    for document_id in unfinished:
+        transaction.on_commit(lambda pk=document_id: document_enqueue(document_id=pk))  # type: ignore[misc]
+    return len(unfinished)

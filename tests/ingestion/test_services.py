@@ -174,3 +174,26 @@ def test_the_sweep_fails_a_document_and_removes_its_chunks_together(settings, mo
     victim.refresh_from_db()
     assert victim.status == Document.Status.FAILED and not victim.chunks.exists()
     assert all(d.chunks.exists() for d in demo_corpus[1:])
+
+
+def test_a_new_run_queues_again_what_a_stopped_one_left_unfinished(
+    monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    sent: list[int] = []
+
+    def enqueue(document_id: int) -> bool:
+        sent.append(document_id)
+        return True
+
+    monkeypatch.setattr("ingestion.services.document_enqueue", enqueue)
+    left = {
+        status: upload(f"Left {status}.".encode(), f"{status}.txt").document
+        for status in ("processing", "queued", "ready")
+    }
+    for status, document in left.items():
+        Document.objects.filter(pk=document.pk).update(status=status)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("requeue_unfinished")
+    assert sorted(sent) == sorted([left["processing"].pk, left["queued"].pk])
+    assert set(Document.objects.filter(pk__in=sent).values_list("status", flat=True)) == {"queued"}
+    assert Document.objects.get(pk=left["ready"].pk).status == "ready"
