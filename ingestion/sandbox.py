@@ -8,6 +8,7 @@ The request goes to the child as JSON on stdin, the answer comes back as JSON on
 """
 
 import base64
+import ctypes
 import json
 import os
 import resource
@@ -81,13 +82,25 @@ def _answer(out: bytes, returncode: int, megabytes: int) -> Extracted:
     raise ExtractionError(f"The file could not be read ({detail}); it may be damaged.")
 
 
+def _die_with_parent() -> None:
+    """Linux: have the kernel send SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); elsewhere the alarm."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the line above
+        os._exit(1)
+
+
 def _serve(request: dict[str, Any]) -> dict[str, Any]:
     # The limit is set here, in the child, before the untrusted bytes are touched (a preexec_fn in the parent
     # is unsafe in a process with threads, as a worker with its models loaded has).
     limit = int(request["megabytes"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    # And its own clock: if the parent is killed before it can kill this child, the child still ends.
+    # And its own clock, and death with its worker: if the worker is killed before it can kill this child (a
+    # Ctrl-C on make run), the child still ends.
     signal.alarm(int(request["seconds"]) + 5)
+    _die_with_parent()
     for name, value in request["settings"].items():
         setattr(settings, name, value)
     try:

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from ragsite.localservices import BASE_DIR, ensure_services
+from ragsite.localservices import BASE_DIR, ensure_services, stop_redis
 
 VAR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 PASSWORD_FILE = VAR / "admin-password.txt"
@@ -70,6 +70,7 @@ def main() -> int:
                 str(VAR / "celerybeat-schedule"),
             ],
             cwd=BASE_DIR,
+            start_new_session=True,  # Ctrl-C is handled here: the worker (and its beat) are stopped as a group
         ),
         subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=BASE_DIR),
     ]
@@ -84,16 +85,20 @@ def main() -> int:
         pass
     finally:
         stop(children)
+        stop_redis()  # the embedded PostgreSQL stops with this process
     return 0
 
 
-def stop(children: list[subprocess.Popen[bytes]], grace_seconds: float = 5.0) -> None:
-    """Stop within seconds, even mid-document: the worker gets a cold shutdown (SIGQUIT) instead of waiting for
-    its task; the document it leaves processing is queued again at the next start (requeue_unfinished)."""
+def stop(children: list[subprocess.Popen[bytes]], grace_seconds: float = 3.0) -> None:
+    """Stop within seconds, even mid-document. The worker's group is killed outright: a warm shutdown waits for
+    the task, and the solo pool's cold shutdown raises inside the task, which would fail the document. Killed,
+    the document stays processing (its chunks are replaced atomically or not at all) and is queued again at the
+    next start (requeue_unfinished); the reader child of ingestion/sandbox.py dies with its worker."""
     worker, web = children
-    for child, sig in ((worker, signal.SIGQUIT), (web, signal.SIGTERM)):
-        if child.poll() is None:
-            child.send_signal(sig)
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGKILL)
+    if web.poll() is None:
+        web.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + grace_seconds
     for child in children:
         try:

