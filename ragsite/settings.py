@@ -4,12 +4,15 @@ docs/configuration.md lists them all; keep the two in step.
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+_Value = TypeVar("_Value")  # not upper case: Django would take it for a setting
 
 
 def env_str(name: str, default: str) -> str:
@@ -17,23 +20,21 @@ def env_str(name: str, default: str) -> str:
 
 
 def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+    return _env_parsed(name, default, int, "a whole number")
 
 
 def env_float(name: str, default: float) -> float:
+    return _env_parsed(name, default, float, "a number")
+
+
+def _env_parsed(name: str, default: _Value, parse: Callable[[str], _Value], what: str) -> _Value:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     try:
-        return float(raw)
+        return parse(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+        raise ImproperlyConfigured(f"{name} must be {what}, not {raw!r}.") from None
 
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
