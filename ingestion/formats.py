@@ -93,6 +93,9 @@ def extract_docx(data: bytes) -> Extracted:
         raise
     except Exception as exc:  # lxml, zipfile or python-docx errors on a malformed part
         logger.info("unreadable DOCX: %r", exc)
+        if "excessive depth" in str(exc).lower():  # libxml2's cap on nesting (tables inside tables ...)
+            raise ExtractionError("The DOCX file is nested too deeply to read (tables or elements inside each "
+                                  "other more than 256 levels down).") from exc  # fmt: skip
         raise ExtractionError("The DOCX file is damaged or not a valid Word document, and could not be read.") from exc
     return Extracted(pages=["\n\n".join(p for p in page if p.strip()) for page in pages], title=title, paged=True)
 
