@@ -7,7 +7,7 @@ other fragments are never quoted; a table row is quoted with its column names.
 import re
 
 from ingestion.sentences import sentence_spans
-from retrieval.context import Passage
+from retrieval.context import Passage, evidence_span
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ENDED = re.compile(r"[.!][\"')\]]*$")  # a question ("?") is never quoted as an answer
@@ -47,10 +47,7 @@ def _with_header(row: str, text: str, row_start: int) -> str:
 
 def evidence_sentences(passage: Passage) -> list[str]:
     """The quotable sentences of the passage's evidence (its whole text when it has none), line wraps undone."""
-    if passage.evidence_start is None or passage.evidence_end is None:
-        start, end = 0, len(passage.text)
-    else:
-        start, end = passage.evidence_start, passage.evidence_end
+    start, end = evidence_span(passage.text, passage.evidence_start, passage.evidence_end) or (0, len(passage.text))
     found = []
     for s, e in sentence_spans(passage.text):
         if s >= start and e <= end:

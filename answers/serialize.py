@@ -4,7 +4,7 @@ stored ones become JSON for the page, the API and the feedback export."""
 from typing import Any
 
 from answers.models import Answer, AnswerPassage
-from retrieval.context import Passage
+from retrieval.context import Passage, evidence_text
 
 # Passage fields an AnswerPassage stores under the same name.
 STORED_FIELDS = (
@@ -27,12 +27,6 @@ def answer_passage_of(passage: Passage, *, answer: Answer, number: int, given: b
         chunk_id=passage.chunk_ids[0] if passage.chunk_ids else None,
         **{name: getattr(passage, name) for name in STORED_FIELDS},
     )
-
-
-def evidence_of(passage: AnswerPassage) -> str:
-    if passage.evidence_start is None or passage.evidence_end is None:
-        return ""
-    return passage.text[passage.evidence_start : passage.evidence_end]
 
 
 def answer_data(answer: Answer) -> dict[str, Any]:
@@ -69,5 +63,5 @@ def passage_record(passage: AnswerPassage, *, cited: bool) -> dict[str, Any]:
         **passage_data(passage),
         **{name: getattr(passage, name) for name in SCORE_FIELDS},
         "cited": cited,
-        "evidence": evidence_of(passage),
+        "evidence": evidence_text(passage.text, passage.evidence_start, passage.evidence_end),
     }

@@ -16,7 +16,7 @@ from django.conf import settings
 from retrieval.context import Scored
 from retrieval.evaluation import BeirSplit
 from retrieval.metrics import documents_by_best_chunk, ndcg_at
-from retrieval.scoring import logits_as, reordered, sigmoid
+from retrieval.scoring import logits_as, platt, reordered, sigmoid
 from retrieval.selectors import retrieve, window_plan
 
 THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -109,7 +109,7 @@ def labelled_logits(pools: list[LabelledPool], chunk_weight: float) -> tuple[np.
 
 def threshold_table(pools: list[LabelledPool], a: float, b: float, chunk_weight: float) -> list[dict[str, float]]:
     """Per threshold: pair precision and recall, and the share of questions with any / a relevant passage kept."""
-    probabilities = [sigmoid(a * logits_as(p.candidates, chunk_weight) + b) for p in pools]
+    probabilities = [platt(logits_as(p.candidates, chunk_weight), a, b) for p in pools]
     rows = []
     for threshold in THRESHOLDS:
         kept = relevant_kept = relevant_total = questions_any = questions_hit = 0

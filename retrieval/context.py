@@ -70,9 +70,20 @@ class Passage:
 
     @property
     def evidence(self) -> str:
-        if self.evidence_start is None or self.evidence_end is None:
-            return ""
-        return self.text[self.evidence_start : self.evidence_end]
+        return evidence_text(self.text, self.evidence_start, self.evidence_end)
+
+
+def evidence_span(text: str, start: int | None, end: int | None) -> tuple[int, int] | None:
+    """The evidence's (start, end) in text, or None when windows were not scored; the one reading of the offsets
+    that a Passage and a stored AnswerPassage both carry."""
+    if start is None or end is None or not 0 <= start <= end <= len(text):
+        return None
+    return start, end
+
+
+def evidence_text(text: str, start: int | None, end: int | None) -> str:
+    span = evidence_span(text, start, end)
+    return text[span[0] : span[1]] if span else ""
 
 
 def choose_context(candidates: list[Scored], *, min_score: float, token_budget: int, final_k: int) -> list[Passage]:
