@@ -1,4 +1,5 @@
-"""Turn an uploaded file into plain text pages, judging its type by content, never trusting the name alone.
+"""What every reader shares: judging a file's type by content (never the name alone), decoding text of unknown
+encoding, and normalising extracted text. The readers themselves are in ingestion/formats.py.
 
 Every failure a user can cause with a file becomes an ExtractionError whose message a staff member
 understands; it is stored on the document as the reason it failed.
@@ -9,8 +10,6 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-
-from django.conf import settings
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -128,40 +127,6 @@ def _control_share(text: str) -> float:
         return 0.0
     bad = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
     return bad / len(text)
-
-
-def extract(data: bytes, content_type: str, filename: str = "") -> Extracted:
-    """Extract normalised text pages; raises ExtractionError with a reason staff can act on."""
-    if content_type == PDF:
-        from ingestion.formats import extract_pdf
-
-        extracted = extract_pdf(data)
-    elif content_type == DOCX:
-        from ingestion.formats import extract_docx
-
-        extracted = extract_docx(data)
-    elif content_type == HTML:
-        from ingestion.formats import html_to_text
-
-        extracted = html_to_text(decode_text(data))
-    elif content_type == MARKDOWN:
-        from ingestion.formats import markdown_to_text
-
-        extracted = markdown_to_text(decode_text(data))
-    elif content_type == TEXT:
-        extracted = Extracted(pages=[decode_text(data)], title="", paged=False)
-    else:
-        raise ExtractionError(f"Unsupported file type {content_type!r}.")
-    pages = [normalise_text(page) for page in extracted.pages]
-    total = sum(len(page) for page in pages)
-    if total > settings.EXTRACT_MAX_CHARS:
-        raise ExtractionError(
-            f"The document holds {total:,} characters of text, over the limit of "
-            f"{settings.EXTRACT_MAX_CHARS:,} (EXTRACT_MAX_CHARS). Split it into smaller files."
-        )
-    if not any(page.strip() for page in pages):
-        raise ExtractionError("The file contains no text to index.")
-    return Extracted(pages=pages, title=normalise_text(extracted.title)[:500], paged=extracted.paged)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")

@@ -1,4 +1,5 @@
-"""Readers for each supported format. Heavy parsers are imported here only, when a file needs them."""
+"""Readers for each supported format, and extract() that picks one. Heavy parsers are imported only when a file
+needs them."""
 
 import io
 import logging
@@ -6,7 +7,17 @@ import zipfile
 
 from django.conf import settings
 
-from ingestion.extraction import Extracted, ExtractionError
+from ingestion.extraction import (
+    DOCX,
+    HTML,
+    MARKDOWN,
+    PDF,
+    TEXT,
+    Extracted,
+    ExtractionError,
+    decode_text,
+    normalise_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +28,32 @@ _BLOCK_TAGS = [
     "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "pre", "blockquote", "figure", "figcaption", "hr", "form",
 ]  # fmt: skip
 _DROP_SET, _BLOCK_SET = frozenset(_DROP_TAGS), frozenset(_BLOCK_TAGS)
+
+
+def extract(data: bytes, content_type: str, filename: str = "") -> Extracted:
+    """Extract normalised text pages; raises ExtractionError with a reason staff can act on."""
+    if content_type == PDF:
+        extracted = extract_pdf(data)
+    elif content_type == DOCX:
+        extracted = extract_docx(data)
+    elif content_type == HTML:
+        extracted = html_to_text(decode_text(data))
+    elif content_type == MARKDOWN:
+        extracted = markdown_to_text(decode_text(data))
+    elif content_type == TEXT:
+        extracted = Extracted(pages=[decode_text(data)], title="", paged=False)
+    else:
+        raise ExtractionError(f"Unsupported file type {content_type!r}.")
+    pages = [normalise_text(page) for page in extracted.pages]
+    total = sum(len(page) for page in pages)
+    if total > settings.EXTRACT_MAX_CHARS:
+        raise ExtractionError(
+            f"The document holds {total:,} characters of text, over the limit of "
+            f"{settings.EXTRACT_MAX_CHARS:,} (EXTRACT_MAX_CHARS). Split it into smaller files."
+        )
+    if not any(page.strip() for page in pages):
+        raise ExtractionError("The file contains no text to index.")
+    return Extracted(pages=pages, title=normalise_text(extracted.title)[:500], paged=extracted.paged)
 
 
 def extract_pdf(data: bytes) -> Extracted:

@@ -31,6 +31,14 @@ class Document(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
+    class Phase(models.TextChoices):
+        """What a processing document is doing now (ingestion.states writes it with each heartbeat)."""
+
+        READING = "reading", "Reading"
+        CHUNKING = "chunking", "Chunking"
+        EMBEDDING = "embedding", "Embedding"
+        STORING = "storing", "Storing"
+
     title = models.CharField(max_length=500)
     file = models.FileField(upload_to="documents/%Y/%m/", max_length=500)
     original_name = models.CharField(max_length=255)
@@ -40,6 +48,7 @@ class Document(models.Model):
     language = models.CharField(max_length=20, choices=TEXT_SEARCH_LANGUAGES, default="english")
     external_id = models.CharField(max_length=200, blank=True, db_index=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    phase = models.CharField(max_length=20, choices=Phase.choices, blank=True)
     error = models.TextField(blank=True)
     chunks_done = models.PositiveIntegerField(default=0)
     chunks_total = models.PositiveIntegerField(default=0)

@@ -7,12 +7,11 @@ A reader never sees a half-indexed document: the old chunks are replaced by the 
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, transaction
-from django.db.models import F
-from django.utils import timezone
 
 from ingestion.chunking import ChunkSpan, chunk_text
 from ingestion.embedding import get_embedder, get_token_offsets
@@ -20,7 +19,16 @@ from ingestion.extraction import ExtractionError
 from ingestion.models import Chunk, Document
 from ingestion.sandbox import extract_bounded
 from ingestion.sentences import sentence_spans
-from ingestion.services import interrupted_message
+from ingestion.states import (
+    Phase,
+    database_unavailable_message,
+    document_fail,
+    document_release,
+    documents_claim,
+    documents_finish,
+    documents_heartbeat,
+    processing_locked,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +36,6 @@ logger = logging.getLogger(__name__)
 CLAIM_STEP = 256
 GROUP_CHUNKS = 512
 PROGRESS_SLICE = 128
-
-
-class IngestTimeout(Exception):
-    pass
 
 
 @dataclass
@@ -43,62 +47,59 @@ class Prepared:
 
 
 def documents_ingest(*, document_ids: Sequence[int], on_progress: Callable[[int], None] | None = None) -> None:
-    """Ingest the given documents; each ends ready or failed (with a reason), never half-indexed."""
+    """Ingest the given documents; each ends ready or failed (with a reason), never half-indexed.
+
+    A database fault is ours, not the file's: the documents of the step are given back (queued, the attempt
+    not counted) and the error propagates, so the task retries.
+    """
     for start in range(0, len(document_ids), CLAIM_STEP):
-        group: list[Prepared] = []
-        for document in _claim(document_ids[start : start + CLAIM_STEP]):
-            prepared = _prepare(document)
-            if prepared is not None:
-                group.append(prepared)
-            if sum(len(p.spans) for p in group) >= GROUP_CHUNKS:
-                _embed_and_store(group, on_progress)
-                group = []
-        if group:
-            _embed_and_store(group, on_progress)
+        claimed = documents_claim(document_ids=document_ids[start : start + CLAIM_STEP])
+        try:
+            _ingest_claimed(claimed, on_progress)
+        except (DatabaseError, InterfaceError) as exc:
+            for document in claimed:
+                document_release(document_id=document.pk, reason=database_unavailable_message(exc))
+            raise
 
 
 def document_ingest(*, document_id: int) -> None:
     documents_ingest(document_ids=[document_id])
 
 
-def _claim(document_ids: Sequence[int]) -> list[Document]:
-    """Mark the documents that still need ingesting as processing, counting the attempt, in one transaction."""
-    active = [Document.Status.QUEUED, Document.Status.PROCESSING]
-    with transaction.atomic():
-        candidates = Document.objects.select_for_update().filter(pk__in=document_ids, status__in=active)
-        exhausted = candidates.filter(attempts__gte=settings.INGEST_MAX_ATTEMPTS)
-        for pk, attempts in exhausted.values_list("pk", "attempts"):
-            _fail(pk, interrupted_message(attempts))
-        claimed = list(candidates.filter(attempts__lt=settings.INGEST_MAX_ATTEMPTS).values_list("pk", flat=True))
-        now = timezone.now()
-        Document.objects.filter(pk__in=claimed).update(
-            status=Document.Status.PROCESSING,
-            attempts=F("attempts") + 1,
-            error="",
-            chunks_done=0,
-            started_at=now,
-            updated_at=now,
-        )
-    by_pk = Document.objects.in_bulk(claimed)
-    return [by_pk[pk] for pk in document_ids if pk in by_pk]
+def _ingest_claimed(claimed: list[Document], on_progress: Callable[[int], None] | None) -> None:
+    group: list[Prepared] = []
+    for document in claimed:
+        prepared = _prepare(document)
+        if prepared is not None:
+            group.append(prepared)
+        if sum(len(p.spans) for p in group) >= GROUP_CHUNKS:
+            _embed_and_store(group, on_progress)
+            group = []
+    if group:
+        _embed_and_store(group, on_progress)
 
 
 def _prepare(document: Document) -> Prepared | None:
+    documents_heartbeat(documents=[document], phase=Phase.READING)
     try:
         with document.file.open("rb") as stream:
             data = stream.read()
         extracted = extract_bounded(data, document.content_type, document.original_name)
+        documents_heartbeat(documents=[document], phase=Phase.CHUNKING)
         target = min(settings.CHUNK_TOKENS, get_embedder().max_tokens)
         spans = chunk_text(
             extracted.pages, get_token_offsets(), target_tokens=target, overlap_tokens=settings.CHUNK_OVERLAP_TOKENS
         )
     except (DatabaseError, InterfaceError):
-        raise  # transient: the task retries, the sweep catches the rest
+        raise
     except ExtractionError as exc:
-        _fail(document.pk, str(exc))
+        document_fail(document_id=document.pk, reason=str(exc))
         return None
     except FileNotFoundError:
-        _fail(document.pk, "The stored file is missing from the media storage; upload the document again.")
+        document_fail(
+            document_id=document.pk,
+            reason="The stored file is missing from the media storage; upload the document again.",
+        )
         return None
     except Exception as exc:  # noqa: BLE001  (any other fault fails this document, with the reason logged)
         _fail_unexpected(document.pk, exc)
@@ -130,14 +131,9 @@ def _embed_with_progress(group: list[Prepared], on_progress: Callable[[int], Non
     for start in range(0, len(order), PROGRESS_SLICE):
         indices = order[start : start + PROGRESS_SLICE]
         vectors[indices] = embedder.embed([texts[i] for i in indices])
-        touched = {owners[i].pk: owners[i] for i in indices}
-        now = timezone.now()
         for i in indices:
             owners[i].chunks_done += 1
-        for document in touched.values():
-            document.updated_at = now
-        # One statement per slice, however many documents it touched: progress, total and heartbeat.
-        Document.objects.bulk_update(touched.values(), ["chunks_done", "chunks_total", "updated_at"])
+        documents_heartbeat(documents={owners[i].pk: owners[i] for i in indices}.values(), phase=Phase.EMBEDDING)
         if on_progress is not None:
             on_progress(len(indices))
     return vectors
@@ -145,29 +141,20 @@ def _embed_with_progress(group: list[Prepared], on_progress: Callable[[int], Non
 
 def _store(group: list[Prepared], vectors: np.ndarray) -> None:
     """Replace the group's chunks and mark its documents ready, all in one transaction."""
+    documents_heartbeat(documents=[p.document for p in group], phase=Phase.STORING)
     offsets = np.cumsum([0] + [len(p.spans) for p in group])
     with transaction.atomic():
-        live = set(
-            Document.objects.select_for_update()
-            .filter(pk__in=[p.document.pk for p in group], status=Document.Status.PROCESSING)
-            .values_list("pk", flat=True)
-        )  # a document deleted or re-queued meanwhile is left alone
+        live = processing_locked(document_ids=[p.document.pk for p in group])
         kept = [(p, vectors[offsets[i] : offsets[i + 1]]) for i, p in enumerate(group) if p.document.pk in live]
         Chunk.objects.filter(document_id__in=live).delete()
         Chunk.objects.bulk_create([chunk for p, v in kept for chunk in _chunks(p, v)], batch_size=1000)
-        now = timezone.now()
         for prepared, _ in kept:
             document = prepared.document
-            document.status = Document.Status.READY
-            document.chunks_total = document.chunks_done = len(prepared.spans)
+            document.chunks_total = len(prepared.spans)
             document.page_count = prepared.page_count
-            if prepared.title and document.title == _default_title(document):
-                document.title = prepared.title[:500]
-            document.finished_at = document.updated_at = now
-        Document.objects.bulk_update(
-            [p.document for p, _ in kept],
-            ["status", "chunks_total", "chunks_done", "page_count", "title", "finished_at", "updated_at"],
-        )
+            if prepared.title and document.title == Path(document.original_name).stem[:500]:
+                document.title = prepared.title[:500]  # the file's own title beats its file name
+        documents_finish(documents=[p.document for p, _ in kept])
 
 
 def _chunks(prepared: Prepared, vectors: np.ndarray) -> list[Chunk]:
@@ -185,27 +172,11 @@ def _chunks(prepared: Prepared, vectors: np.ndarray) -> list[Chunk]:
     ]
 
 
-def _default_title(document: Document) -> str:
-    from pathlib import Path
-
-    return Path(document.original_name).stem[:500]
-
-
-def _fail(document_id: int, message: str) -> None:
-    """Failed documents keep no chunks, so search never returns text of a document marked failed."""
-    with transaction.atomic():
-        Chunk.objects.filter(document_id=document_id).delete()
-        now = timezone.now()
-        Document.objects.filter(pk=document_id).update(
-            status=Document.Status.FAILED, error=message, finished_at=now, updated_at=now
-        )
-
-
 def _fail_unexpected(document_id: int, exc: Exception) -> None:
-    if isinstance(exc, IngestTimeout) or type(exc).__name__ == "SoftTimeLimitExceeded":
-        _fail(document_id, f"Ingestion took longer than {settings.INGEST_TIME_LIMIT_SECONDS} s and was stopped.")
+    if type(exc).__name__ == "SoftTimeLimitExceeded":  # Celery's, in a prefork worker
+        reason = f"Ingestion took longer than {settings.INGEST_TIME_LIMIT_SECONDS} s (INGEST_TIME_LIMIT_SECONDS)."
+        document_fail(document_id=document_id, reason=reason)
         return
     logger.exception("unexpected error ingesting document %s", document_id)
-    _fail(
-        document_id, f"Unexpected error while ingesting ({type(exc).__name__}: {str(exc)[:300]}). See the worker log."
-    )
+    reason = f"Unexpected error while ingesting ({type(exc).__name__}: {str(exc)[:300]}). See the worker log."
+    document_fail(document_id=document_id, reason=reason)

@@ -20,7 +20,8 @@ from typing import Any
 
 from django.conf import settings
 
-from ingestion.extraction import TEXT, Extracted, ExtractionError, extract
+from ingestion.extraction import TEXT, Extracted, ExtractionError
+from ingestion.formats import extract
 
 ROOT = Path(__file__).resolve().parent.parent
 # The settings the readers use, sent along so the child obeys the parent's values.

@@ -1,13 +1,13 @@
 """Writes on documents: upload, queue, re-ingest, delete, and the sweep of stuck documents.
 
-The ingestion pipeline itself (extract, chunk, embed, store) is in ingestion/pipeline.py.
+The ingestion pipeline itself (extract, chunk, embed, store) is in ingestion/pipeline.py; every change of a
+document's state goes through ingestion/states.py.
 """
 
 import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -15,11 +15,12 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from ingestion import states
 from ingestion.extraction import ExtractionError, sniff_content_type
 from ingestion.models import Chunk, Document
 from ingestion.sentences import sentence_spans
+from ingestion.tasks import document_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -139,24 +140,10 @@ def _enqueue_into(outcome: UploadOutcome) -> None:
         )
 
 
-def document_enqueue(*, document_id: int) -> bool:
-    """Send the ingestion task; False (logged) when the broker cannot be reached. The sweep retries later."""
-    from ingestion.tasks import ingest_document
-
-    try:
-        ingest_document.apply_async(args=(document_id,), retry=False)
-    except Exception:  # kombu and redis raise many connection error types
-        logger.warning("could not queue document %s for ingestion; the sweep will retry", document_id, exc_info=True)
-        return False
-    return True
-
-
 @transaction.atomic
 def document_reingest(*, document: Document) -> None:
     """Queue the document again; its current chunks stay searchable until the new ones replace them."""
-    Document.objects.filter(pk=document.pk).update(
-        status=Document.Status.QUEUED, error="", attempts=0, chunks_done=0, updated_at=timezone.now()
-    )
+    states.documents_requeue(documents=Document.objects.filter(pk=document.pk), reset_attempts=True)
     transaction.on_commit(lambda: document_enqueue(document_id=document.pk))
 
 
@@ -167,50 +154,6 @@ def document_delete(*, document: Document) -> None:
     document.delete()
     if file_name:
         transaction.on_commit(lambda: storage.delete(file_name))
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    requeued: int
-    failed: int
-
-
-def documents_sweep_stuck(*, now: datetime | None = None) -> SweepResult:
-    """Documents left processing by a dead worker, or queued while the broker was down, are queued again.
-
-    A document interrupted INGEST_MAX_ATTEMPTS times is failed instead, so a file that kills workers
-    cannot loop forever.
-    """
-    now = now or timezone.now()
-    stuck_before = now - timedelta(seconds=settings.INGEST_STUCK_AFTER_SECONDS)
-    waiting_before = now - timedelta(seconds=settings.INGEST_REQUEUE_AFTER_SECONDS)
-    processing = Document.objects.filter(status=Document.Status.PROCESSING, updated_at__lt=stuck_before)
-    with transaction.atomic():  # a failed document keeps no chunks, so search never returns its text
-        exhausted = list(processing.filter(attempts__gte=settings.INGEST_MAX_ATTEMPTS).values_list("pk", flat=True))
-        Chunk.objects.filter(document_id__in=exhausted).delete()
-        failed = Document.objects.filter(pk__in=exhausted).update(
-            status=Document.Status.FAILED,
-            error=interrupted_message(settings.INGEST_MAX_ATTEMPTS),
-            finished_at=now,
-            updated_at=now,
-        )
-    stuck = list(processing.values_list("pk", flat=True))
-    Document.objects.filter(pk__in=stuck).update(status=Document.Status.QUEUED, updated_at=now)
-    waiting = Document.objects.filter(status=Document.Status.QUEUED, updated_at__lt=waiting_before)
-    to_queue = sorted(set(stuck) | set(waiting.values_list("pk", flat=True)))
-    for document_id in to_queue:
-        if document_enqueue(document_id=document_id):
-            Document.objects.filter(pk=document_id).update(updated_at=timezone.now())
-    if to_queue or failed:
-        logger.info("sweep: %d documents re-queued, %d failed", len(to_queue), failed)
-    return SweepResult(requeued=len(to_queue), failed=failed)
-
-
-def interrupted_message(attempts: int) -> str:
-    return (
-        f"Ingestion was interrupted {attempts} times (the worker stopped, was restarted or ran out of memory "
-        "while reading this file). Re-ingest it to try again; if it keeps failing, the file may be too large."
-    )
 
 
 def chunks_segment(*, redo: bool = False, batch_size: int = 2000) -> int:
@@ -235,12 +178,8 @@ def chunks_segment(*, redo: bool = False, batch_size: int = 2000) -> int:
 def documents_requeue_unfinished() -> int:
     """Queue again every document a stopped run left queued or processing. Only for a start with no worker
     running yet (make run): then nothing can still be working on them, so there is no need to wait for the sweep."""
-    unfinished = list(
-        Document.objects.filter(status__in=[Document.Status.QUEUED, Document.Status.PROCESSING]).values_list(
-            "pk", flat=True
-        )
-    )
-    Document.objects.filter(pk__in=unfinished).update(status=Document.Status.QUEUED, updated_at=timezone.now())
-    for document_id in unfinished:
+    unfinished = Document.objects.filter(status__in=[Document.Status.QUEUED, Document.Status.PROCESSING])
+    document_ids = states.documents_requeue(documents=unfinished)
+    for document_id in document_ids:
         transaction.on_commit(lambda pk=document_id: document_enqueue(document_id=pk))  # type: ignore[misc]
-    return len(unfinished)
+    return len(document_ids)

@@ -4,19 +4,18 @@ Loaded with `-p ragsite.pytest_services` (see pyproject.toml). With DATABASE_URL
 starts nothing and the tests use those servers.
 """
 
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ragsite.localservices import BASE_DIR, ensure_services
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: Any, parser: Any, args: list[str]) -> None:
-    import os
-    import shutil
-
-    from ragsite.localservices import BASE_DIR, ensure_services
-
     ensure_services(prefix="test-")
     # Uploaded files of the tests go to a folder of their own, emptied at each run; worker processes
     # started by the tests inherit it.

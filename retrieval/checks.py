@@ -18,7 +18,8 @@ RANGES: list[tuple[str, float | None, float | None]] = [
     ("RERANK_WINDOW_MAX", 1, 100), ("RERANK_WINDOW_CHUNK_WEIGHT", 0, 1), ("RERANK_MIN_SCORE", 0, 1),
     ("RERANK_BLEND_WEIGHT", 0, None), ("CONTEXT_TOKEN_BUDGET", 1, None), ("FINAL_K", 1, 100),
     ("CHUNK_TOKENS", 16, 8192), ("CHUNK_OVERLAP_TOKENS", 0, None), ("EMBEDDING_BATCH_SIZE", 1, 4096),
-    ("EXTRACT_TIME_LIMIT_SECONDS", 1, None), ("EXTRACT_MEMORY_LIMIT_MB", 256, None),
+    ("EXTRACT_TIME_LIMIT_SECONDS", 1, None), ("EXTRACT_MEMORY_LIMIT_MB", 256, None), ("INGEST_MAX_ATTEMPTS", 1, 100),
+    ("INGEST_STUCK_AFTER_SECONDS", 60, None), ("INGEST_TIME_LIMIT_SECONDS", 60, None),
 ]  # fmt: skip
 
 
@@ -37,6 +38,11 @@ def check_retrieval_settings(app_configs: Any = None, **kwargs: Any) -> list[Che
     errors = range_errors(RANGES, "retrieval")
     if settings.CHUNK_OVERLAP_TOKENS >= settings.CHUNK_TOKENS:
         errors.append(Error("CHUNK_OVERLAP_TOKENS must be smaller than CHUNK_TOKENS.", id="retrieval.E011"))
+    if settings.INGEST_STUCK_AFTER_SECONDS <= settings.EXTRACT_TIME_LIMIT_SECONDS + 60:
+        # Reading a file is the longest stretch without a heartbeat: a shorter stuck limit re-queues live work.
+        errors.append(
+            Error("INGEST_STUCK_AFTER_SECONDS must exceed EXTRACT_TIME_LIMIT_SECONDS by a minute.", id="retrieval.E012")
+        )
     if settings.RERANKER_BACKEND not in BACKENDS:
         errors.append(
             Error(

@@ -27,3 +27,13 @@ def test_an_upload_without_files_asks_for_them(admin_client) -> None:
     response = admin_client.post("/admin/ingestion/document/add/", {"language": "english"})
     assert response.status_code == 200 and Document.objects.count() == 0
     assert b"This field is required" in response.content
+
+
+def test_the_list_shows_what_a_processing_document_is_doing(admin_client) -> None:
+    admin_client.post(
+        "/admin/ingestion/document/add/",
+        {"documents": [SimpleUploadedFile("notes.txt", b"The kiln runs hot.")], "language": "english"},
+    )
+    Document.objects.update(status="processing", phase="embedding", chunks_done=3, chunks_total=10)
+    response = admin_client.get("/admin/ingestion/document/")
+    assert b"Embedding: 3 / 10 chunks" in response.content

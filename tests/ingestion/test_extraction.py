@@ -8,10 +8,10 @@ from ingestion.extraction import (
     PDF,
     TEXT,
     ExtractionError,
-    extract,
     normalise_text,
     sniff_content_type,
 )
+from ingestion.formats import extract
 from tests.files import corrupt_pdf, encrypted_pdf, make_docx, zip_bomb_docx
 
 

@@ -12,22 +12,22 @@ from django.utils import timezone
 
 from demo.pdfwriter import make_pdf
 from ingestion.models import Chunk, Document
-from ingestion.services import document_create, document_delete, documents_sweep_stuck
+from ingestion.services import document_create, document_delete
+from ingestion.states import SweepResult, documents_sweep_stuck
 from tests.conftest import ROOT, worker_database_url
 
 pytestmark = pytest.mark.django_db
 
 
-def record_enqueues(monkeypatch) -> list[int]:
-    """Document ids the sweep queues, instead of sending them to the broker."""
-    sent: list[int] = []
+def sweep(sent: list[int] | None = None) -> SweepResult:
+    """The sweep, with the ids it queues recorded in `sent` instead of sent to the broker."""
+    record = [] if sent is None else sent
 
-    def enqueue(*, document_id: int) -> bool:
-        sent.append(document_id)
+    def send(document_id: int) -> bool:
+        record.append(document_id)
         return True
 
-    monkeypatch.setattr("ingestion.services.document_enqueue", enqueue)
-    return sent
+    return documents_sweep_stuck(send=send)
 
 
 def upload(data: bytes, name: str = "notes.txt", **kwargs):
@@ -114,14 +114,14 @@ def test_delete_removes_the_stored_file(django_capture_on_commit_callbacks) -> N
 
 
 def test_sweep_requeues_documents_left_processing_by_a_dead_worker(settings, monkeypatch) -> None:
-    sent = record_enqueues(monkeypatch)
+    sent: list[int] = []
     stuck = upload(b"Stuck one.").document
     fresh = upload(b"Still being worked on.").document
     assert stuck is not None and fresh is not None
     long_ago = timezone.now() - timedelta(seconds=settings.INGEST_STUCK_AFTER_SECONDS + 60)
     Document.objects.filter(pk=stuck.pk).update(status="processing", attempts=1, updated_at=long_ago)
     Document.objects.filter(pk=fresh.pk).update(status="processing", attempts=1, updated_at=timezone.now())
-    result = documents_sweep_stuck()
+    result = sweep(sent)
     assert result.requeued == 1 and sent == [stuck.pk]
     stuck.refresh_from_db()
     fresh.refresh_from_db()
@@ -130,26 +130,25 @@ def test_sweep_requeues_documents_left_processing_by_a_dead_worker(settings, mon
 
 
 def test_sweep_fails_a_document_that_keeps_killing_workers(settings, monkeypatch) -> None:
-    monkeypatch.setattr("ingestion.services.document_enqueue", lambda document_id: True)
     document = upload(b"Poison.").document
     assert document is not None
     long_ago = timezone.now() - timedelta(seconds=settings.INGEST_STUCK_AFTER_SECONDS + 60)
     Document.objects.filter(pk=document.pk).update(
         status="processing", attempts=settings.INGEST_MAX_ATTEMPTS, updated_at=long_ago
     )
-    assert documents_sweep_stuck().failed == 1
+    assert sweep().failed == 1
     document.refresh_from_db()
     assert document.status == Document.Status.FAILED
     assert "interrupted" in document.error
 
 
 def test_sweep_requeues_documents_queued_while_the_broker_was_down(settings, monkeypatch) -> None:
-    sent = record_enqueues(monkeypatch)
+    sent: list[int] = []
     document = upload(b"Waiting.").document
     assert document is not None
     long_ago = timezone.now() - timedelta(seconds=settings.INGEST_REQUEUE_AFTER_SECONDS + 60)
     Document.objects.filter(pk=document.pk).update(updated_at=long_ago)
-    assert documents_sweep_stuck().requeued == 1
+    assert sweep(sent).requeued == 1
     assert sent == [document.pk]
 
 
@@ -163,14 +162,13 @@ def test_segment_chunks_records_missing_sentence_boundaries_without_re_embedding
 
 
 def test_the_sweep_fails_a_document_and_removes_its_chunks_together(settings, monkeypatch, demo_corpus) -> None:
-    monkeypatch.setattr("ingestion.services.document_enqueue", lambda document_id: True)
     victim = demo_corpus[0]
     assert victim.chunks.exists()  # chunks of an earlier run, left while a re-ingest keeps killing workers
     long_ago = timezone.now() - timedelta(seconds=settings.INGEST_STUCK_AFTER_SECONDS + 60)
     Document.objects.filter(pk=victim.pk).update(
         status="processing", attempts=settings.INGEST_MAX_ATTEMPTS, updated_at=long_ago
     )
-    assert documents_sweep_stuck().failed == 1
+    assert sweep().failed == 1
     victim.refresh_from_db()
     assert victim.status == Document.Status.FAILED and not victim.chunks.exists()
     assert all(d.chunks.exists() for d in demo_corpus[1:])

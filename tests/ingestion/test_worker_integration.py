@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ingestion.models import Chunk, Document
-from ingestion.services import documents_sweep_stuck
+from ingestion.states import documents_sweep_stuck
+from ingestion.tasks import document_enqueue
 from tests.conftest import wait_for, wait_until_settled
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -80,7 +81,8 @@ def test_worker_killed_mid_document_never_leaves_it_half_indexed(celery_worker, 
 
     # The periodic sweep finds it once its heartbeat is older than the limit, and a new worker finishes it.
     later = timezone.now() + timedelta(seconds=settings.INGEST_STUCK_AFTER_SECONDS + 1)
-    assert documents_sweep_stuck(now=later).requeued == 1
+    send = lambda document_id: document_enqueue(document_id=document_id)  # noqa: E731
+    assert documents_sweep_stuck(send=send, now=later).requeued == 1
     celery_worker.start()
     wait_until_settled([document.pk], timeout=300)
     document.refresh_from_db()

@@ -24,6 +24,8 @@ def test_the_shipped_settings_pass_every_check() -> None:
         ("RERANK_WINDOW_CHUNK_WEIGHT", 1.5, "RERANK_WINDOW_CHUNK_WEIGHT is 1.5"),
         ("RERANK_MIN_SCORE", -0.1, "RERANK_MIN_SCORE is -0.1"),
         ("CHUNK_OVERLAP_TOKENS", 500, "CHUNK_OVERLAP_TOKENS must be smaller"),
+        ("INGEST_STUCK_AFTER_SECONDS", 300, "INGEST_STUCK_AFTER_SECONDS must exceed EXTRACT_TIME_LIMIT_SECONDS"),
+        ("INGEST_MAX_ATTEMPTS", 0, "INGEST_MAX_ATTEMPTS is 0"),
     ],
 )
 def test_a_wrong_retrieval_setting_is_one_clear_line_naming_it(settings, name, value, says) -> None:
