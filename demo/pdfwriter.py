@@ -39,6 +39,11 @@ def make_pdf(pages: Sequence[str | None], *, title: str = "") -> bytes:
         )
         kids.append(b"%d 0 R" % len(objects))
     objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % len(kids)
+    return write_pdf(objects)
+
+
+def write_pdf(objects: Sequence[bytes]) -> bytes:
+    """A PDF file of these object bodies, numbered from 1 (the catalog, 1, is the root; 4 is the info dict)."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

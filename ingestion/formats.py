@@ -69,7 +69,7 @@ def extract_pdf(data: bytes) -> Extracted:
                 f"The PDF has {len(reader.pages):,} pages, over the limit of {settings.PDF_MAX_PAGES:,} "
                 "(PDF_MAX_PAGES). Split it into smaller files."
             )
-        pages = [_page_text(page) for page in reader.pages]
+        read = [_page_text(page) for page in reader.pages]
         title = str(reader.metadata.title or "") if reader.metadata else ""
     except ExtractionError:
         raise
@@ -78,20 +78,38 @@ def extract_pdf(data: bytes) -> Extracted:
     except (PdfReadError, Exception) as exc:  # a hostile PDF can raise almost anything inside the parser
         logger.info("unreadable PDF: %r", exc)
         raise ExtractionError("The PDF is damaged or not a valid PDF file, and could not be read.") from exc
+    pages = [page for page in read if isinstance(page, str)]
+    if len(pages) < len(read):
+        logger.info("PDF pages that could not be read: %d of %d", len(read) - len(pages), len(read))
     if not any(page.strip() for page in pages):
-        raise ExtractionError(
-            "The PDF has no text layer (it is probably a scanned image). Run OCR on it, then upload it again."
+        faults = [fault for fault in read if isinstance(fault, Exception)]
+        raise (
+            _pdf_fault(faults[0])
+            if faults
+            else ExtractionError(
+                "The PDF has no text layer (it is probably a scanned image). Run OCR on it, then upload it again."
+            )
         )
-    return Extracted(pages=pages, title=title, paged=True)
+    return Extracted(pages=[page if isinstance(page, str) else "" for page in read], title=title, paged=True)
 
 
-def _page_text(page: object) -> str:
-    """One page's text; a page that fails alone is kept empty rather than failing the document."""
+def _page_text(page: object) -> str | Exception:
+    """One page's text, or what went wrong: a page that fails alone is kept empty rather than failing the
+    document, but when no page has text the fault is what the document fails with."""
     try:
         return str(page.extract_text())  # type: ignore[attr-defined]
     except Exception as exc:  # noqa: BLE001
-        logger.info("PDF page could not be read: %r", exc)
-        return ""
+        return exc
+
+
+def _pdf_fault(exc: Exception) -> ExtractionError:
+    from pypdf.errors import LimitReachedError
+
+    if isinstance(exc, LimitReachedError):
+        return ExtractionError("The PDF's page content expands past pypdf's safety limit: refused as a possible bomb.")
+    if isinstance(exc, RecursionError):
+        return ExtractionError("The PDF is nested too deeply to read.")
+    return ExtractionError("The PDF is damaged: none of its pages could be read.")
 
 
 def check_zip_bomb(data: bytes) -> None:

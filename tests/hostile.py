@@ -4,8 +4,9 @@ readers slow, hungry or confused. Each returns (bytes, file name)."""
 import io
 import random
 import zipfile
+import zlib
 
-from demo.pdfwriter import make_pdf
+from demo.pdfwriter import make_pdf, write_pdf
 from tests.files import make_docx
 
 
@@ -90,3 +91,49 @@ def _zip(files: dict[str, bytes]) -> bytes:
         for name, data in files.items():
             archive.writestr(name, data)
     return out.getvalue()
+
+
+def _pdf_page(contents: bytes, *, resources: bytes = b"<< /Font << /F1 3 0 R >> >>", extra: bytes = b"") -> bytes:
+    """A one-page PDF whose page has these content-stream bytes (object 5), resources and extra stream keys."""
+    return write_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [6 0 R] /Count 1 >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Producer (hostile) >>",
+            b"<< /Length %d %s >>\nstream\n" % (len(contents), extra) + contents + b"\nendstream",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Resources " + resources + b" /Contents 5 0 R >>",
+        ]
+    )
+
+
+def pdf_content_bomb(megabytes: int) -> tuple[bytes, str]:
+    """A page whose Flate content stream inflates to `megabytes` MB of text-showing operators."""
+    operators = b"BT /F1 10 Tf 60 780 Td " + b"(bomb bomb bomb) Tj T* " * (megabytes * 1024 * 1024 // 24) + b"ET"
+    return _pdf_page(zlib.compress(operators, 9), extra=b"/Filter /FlateDecode"), "content-bomb.pdf"
+
+
+def pdf_many_operators(count: int) -> tuple[bytes, str]:
+    """A page of `count` tiny drawing and text operators, uncompressed."""
+    operators = b"BT /F1 10 Tf " + b"1 0 Td (a) Tj 0 0 m 1 1 l S " * count + b"ET"
+    return _pdf_page(operators), "operators.pdf"
+
+
+def pdf_nested_objects(depth: int) -> tuple[bytes, str]:
+    """Resources holding arrays inside dictionaries `depth` levels down: an object graph built to recurse."""
+    nested = b"<< /A [" * depth + b"0" + b"] >>" * depth
+    return _pdf_page(b"BT /F1 10 Tf 60 780 Td (Nested.) Tj ET", resources=nested), "nested.pdf"
+
+
+def pdf_page_tree_cycle(length: int) -> tuple[bytes, str]:
+    """A page tree whose nodes list each other as kids in a loop of `length` nodes (never reaching a page)."""
+    first = 5
+    nodes = [b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (first + (i + 1) % length) for i in range(length)]
+    objects = [
+        b"<< /Type /Catalog /Pages %d 0 R >>" % first,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< >>",
+        b"<< /Producer (hostile) >>",
+        *nodes,
+    ]
+    return write_pdf(objects), "cycle.pdf"

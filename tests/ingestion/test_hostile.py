@@ -26,6 +26,11 @@ CASES: dict[str, Callable[[], tuple[bytes, str]]] = {
     "docx tables nested 3,000 deep": lambda: hostile.nested_docx_tables(3_000),
     "docx inflating 30x to 100 MB": lambda: hostile.deflate_bomb_docx(100),
     "pdf of 6,000 pages": lambda: hostile.many_pages_pdf(6_000),
+    "pdf content inflating to 100 MB": lambda: hostile.pdf_content_bomb(100),
+    "pdf page of 100,000 operators": lambda: hostile.pdf_many_operators(100_000),
+    "pdf objects nested 100,000 deep": lambda: hostile.pdf_nested_objects(100_000),
+    "pdf page tree in a loop of 1": lambda: hostile.pdf_page_tree_cycle(1),
+    "pdf page tree in a loop of 1,000": lambda: hostile.pdf_page_tree_cycle(1_000),
     "text of one 1 MB line": lambda: hostile.long_line_text(1),
     "html of 50,000 paragraphs": lambda: hostile.many_paragraphs_html(50_000),
     "utf-16 text": lambda: hostile.encoded_text("utf-16"),
@@ -44,6 +49,9 @@ REASONS = {
     "docx tables nested 3,000 deep": ("nested too deeply",),
     "docx inflating 30x to 100 MB": ("memory", "characters of text", "longer than"),
     "pdf of 6,000 pages": ("PDF_MAX_PAGES",),
+    "pdf content inflating to 100 MB": ("bomb",),
+    "pdf page tree in a loop of 1": ("damaged",),
+    "pdf page tree in a loop of 1,000": ("damaged",),
     **{f"pdf cut at random offset {seed}": ("damaged",) for seed in range(3)},
 }
 
