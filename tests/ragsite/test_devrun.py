@@ -1,0 +1,132 @@
+"""`make run` (ragsite.devrun) stops on Ctrl-C within seconds while a document is being read, leaves no process
+behind, and its next start takes that document up again until it ends in a terminal state."""
+
+import contextlib
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import hostile
+from tests.conftest import ROOT
+
+
+def marked_processes(mark: str) -> dict[int, str]:
+    """Processes whose environment carries the mark: everything a run started, however it detached."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and mark.encode() in (proc / "environ").read_bytes():
+                found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+        except OSError:
+            continue
+    return found
+
+
+class Run:
+    """One `python -m ragsite.devrun`, in its own process group like a terminal's foreground job."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ragsite.devrun"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            # A terminal's Ctrl-C goes to the foreground group, with SIGINT at its default (a background
+            # shell would have it ignored).
+            preexec_fn=lambda: (os.setpgrp(), signal.signal(signal.SIGINT, signal.SIG_DFL)),
+        )
+        self.output = ""
+
+    def wait_for(self, pattern: str, seconds: float) -> re.Match[str]:
+        assert self.process.stdout is not None
+        with selectors.DefaultSelector() as chosen:
+            chosen.register(self.process.stdout, selectors.EVENT_READ)
+            deadline = time.monotonic() + seconds
+            while not (found := re.search(pattern, self.output)):
+                assert time.monotonic() < deadline and self.process.poll() is None, self.output[-3000:]
+                if chosen.select(timeout=1):
+                    self.output += os.read(self.process.stdout.fileno(), 65536).decode(errors="replace")
+        return found
+
+    def ctrl_c(self) -> float:
+        """Seconds from Ctrl-C until the run has exited."""
+        started = time.monotonic()
+        os.killpg(self.process.pid, signal.SIGINT)
+        self.process.communicate(timeout=60)
+        return time.monotonic() - started
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def document_field(env: dict[str, str], name: str, expression: str) -> str:
+    script = (
+        f"from ingestion.models import Document; d = Document.objects.get(original_name={name!r}); print({expression})"
+    )
+    return manage(env, "shell", "-c", script).strip().splitlines()[-1]  # after the shell's own greeting
+
+
+def services_of(run: Run, env: dict[str, str]) -> dict[str, str]:
+    """The environment of a command that talks to the run's own embedded servers."""
+    urls = dict(re.findall(r"started embedded (\w+): (\S+)", run.output))
+    return {**env, "DATABASE_URL": urls["database"], "REDIS_URL": urls["redis"]}
+
+
+@pytest.fixture
+def mark() -> Iterator[str]:
+    """A mark for the run's processes; whatever a failed test leaves behind is killed afterwards."""
+    mark = uuid.uuid4().hex
+    yield mark
+    for pid in marked_processes(mark):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_ctrl_c_on_make_run_stops_mid_document_and_the_next_start_finishes_it(tmp_path, mark: str) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "MEDIA_ROOT")}
+    env.update(VAR_DIR=str(tmp_path / "var"), PORT=str(port), RAGSITE_RUN_MARK=mark, EXTRACT_TIME_LIMIT_SECONDS="40")
+    slow, name = hostile.pdf_content_bomb(10)  # about two minutes of reading on this machine
+    (tmp_path / name).write_bytes(slow)
+
+    run = Run(env)
+    run.wait_for(r"Press Ctrl-C to stop", 300)
+    services = services_of(run, env)
+    manage(services, "ingest", "--queue", str(tmp_path / name))
+    deadline = time.monotonic() + 120
+    while (state := document_field(services, name, "d.status, d.phase")) != "processing reading":
+        assert time.monotonic() < deadline, (state, run.output[-3000:])
+        time.sleep(1)
+    assert run.ctrl_c() <= 10
+    time.sleep(1)  # let the kernel reap what was killed
+    assert marked_processes(mark) == {}
+
+    again = Run(env)
+    again.wait_for(r"Press Ctrl-C to stop", 300)
+    services = services_of(again, env)
+    deadline = time.monotonic() + 180
+    while (state := document_field(services, name, "d.status")) not in ("failed", "ready"):
+        assert time.monotonic() < deadline, (state, again.output[-3000:])
+        time.sleep(2)
+    assert "longer than 40 s" in document_field(services, name, "d.error")
+    assert again.ctrl_c() <= 10
+    time.sleep(1)
+    assert marked_processes(mark) == {}
