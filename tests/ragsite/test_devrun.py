@@ -32,6 +32,13 @@ def marked_processes(mark: str) -> dict[int, str]:
     return found
 
 
+def foreground_job() -> None:
+    """In the child: a process group of its own, and SIGINT at its default, as a terminal's foreground job has
+    (a test run from a background shell would otherwise pass SIGINT on ignored)."""
+    os.setpgrp()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Run:
     """One `python -m ragsite.devrun`, in its own process group like a terminal's foreground job."""
 
@@ -42,9 +49,7 @@ class Run:
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            # A terminal's Ctrl-C goes to the foreground group, with SIGINT at its default (a background
-            # shell would have it ignored).
-            preexec_fn=lambda: (os.setpgrp(), signal.signal(signal.SIGINT, signal.SIG_DFL)),
+            preexec_fn=foreground_job,
         )
         self.output = ""
 
