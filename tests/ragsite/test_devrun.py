@@ -20,13 +20,18 @@ from tests import hostile
 from tests.conftest import ROOT
 
 
-def marked_processes(mark: str) -> dict[int, str]:
-    """Processes whose environment carries the mark: everything a run started, however it detached."""
+def run_processes(mark: str, folder: Path) -> dict[int, str]:
+    """Processes of a run: its Python processes carry the mark in their environment; the servers they start
+    (redis-server, postgres as another user) have an environment of their own but work inside its folder."""
     found = {}
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and mark.encode() in (proc / "environ").read_bytes():
-                found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+            if not proc.name.isdigit():
+                continue
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            inside = str(folder) in command or str(folder) in os.readlink(proc / "cwd")
+            if inside or mark.encode() in (proc / "environ").read_bytes():
+                found[int(proc.name)] = command[:120]
         except OSError:
             continue
     return found
@@ -94,11 +99,11 @@ def services_of(run: Run, env: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def mark() -> Iterator[str]:
+def mark(tmp_path) -> Iterator[str]:
     """A mark for the run's processes; whatever a failed test leaves behind is killed afterwards."""
     mark = uuid.uuid4().hex
     yield mark
-    for pid in marked_processes(mark):
+    for pid in run_processes(mark, tmp_path):
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
 
@@ -122,7 +127,7 @@ def test_ctrl_c_on_make_run_stops_mid_document_and_the_next_start_finishes_it(tm
         time.sleep(1)
     assert run.ctrl_c() <= 10
     time.sleep(1)  # let the kernel reap what was killed
-    assert marked_processes(mark) == {}
+    assert run_processes(mark, tmp_path) == {}
 
     again = Run(env)
     again.wait_for(r"Press Ctrl-C to stop", 300)
@@ -134,4 +139,4 @@ def test_ctrl_c_on_make_run_stops_mid_document_and_the_next_start_finishes_it(tm
     assert "longer than 40 s" in document_field(services, name, "d.error")
     assert again.ctrl_c() <= 10
     time.sleep(1)
-    assert marked_processes(mark) == {}
+    assert run_processes(mark, tmp_path) == {}

