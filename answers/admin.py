@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from answers.models import Answer, AnswerPassage, ApiToken, Feedback
+from answers.models import Answer, AnswerPassage, ApiToken, Feedback, PassageMark
 
 
 class PassageInline(admin.TabularInline):
@@ -39,6 +39,29 @@ class AnswerAdmin(admin.ModelAdmin):
     search_fields = ("question", "answer")
     readonly_fields = [f.name for f in Answer._meta.fields]
     inlines = [PassageInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(PassageMark)
+class PassageMarkAdmin(admin.ModelAdmin):
+    """Users' marks on sources: the strongest labels for fine-tuning the reranker."""
+
+    list_display = ("question", "source", "relevant", "user", "updated_at")
+    list_filter = ("relevant", "updated_at", "user")
+    search_fields = ("passage__answer__question", "passage__title", "passage__text")
+    readonly_fields = ("passage", "user", "relevant", "created_at", "updated_at")
+    list_select_related = ("passage__answer", "user")
+
+    @admin.display(description="Question")
+    def question(self, obj: PassageMark) -> str:
+        url = reverse("admin:answers_answer_change", args=[obj.passage.answer_id])
+        return format_html('<a href="{}">{}</a>', url, obj.passage.answer.question[:100])
+
+    @admin.display(description="Source")
+    def source(self, obj: PassageMark) -> str:
+        return f"[{obj.passage.number}] {obj.passage.title}: {obj.passage.text[:120]}"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

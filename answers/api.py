@@ -9,12 +9,12 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
-from answers.forms import AskForm, FeedbackForm
+from answers.forms import AskForm, FeedbackForm, PassageMarkForm
 from answers.models import ApiToken
 from answers.ratelimit import over_limit, rate_key
-from answers.selectors import answer_for_user
+from answers.selectors import answer_for_user, passage_for_user
 from answers.serialize import answer_with_passages
-from answers.services import answer_complete, answer_stream, feedback_set
+from answers.services import answer_complete, answer_stream, feedback_set, passage_mark_set
 from answers.streaming import stream_response
 from ingestion.api import router as documents_router
 
@@ -53,6 +53,14 @@ class AskIn(Schema):
 class FeedbackIn(Schema):
     rating: int
     comment: str = ""
+
+
+class MarkIn(Schema):
+    relevant: bool | None
+
+
+class MarkOut(Schema):
+    relevant: bool | None
 
 
 class FeedbackOut(Schema):
@@ -98,3 +106,20 @@ def post_feedback(request: HttpRequest, answer_id: int, payload: FeedbackIn) -> 
     if not form.is_valid():
         raise HttpError(400, "rating must be 1 (helpful) or -1 (not helpful); a comment has at most 2000 characters.")
     return feedback_set(answer=answer, user=request.user, **form.cleaned_data)
+
+
+@api.post(
+    "/answers/{answer_id}/sources/{number}/mark",
+    response=MarkOut,
+    summary="Mark a source relevant (true) or not (false) to the question; null takes the mark back",
+)
+def post_mark(request: HttpRequest, answer_id: int, number: int, payload: MarkIn) -> Any:
+    if not request.user.is_authenticated:
+        raise HttpError(401, "Log in or send a token to mark sources.")
+    passage = passage_for_user(answer_id=answer_id, number=number, user=request.user)
+    if passage is None:
+        raise HttpError(404, "No such source.")
+    form = PassageMarkForm({"relevant": {True: "1", False: "0", None: ""}[payload.relevant]})
+    form.is_valid()  # three values, all valid: parsed by the page's own form so both read them alike
+    mark = passage_mark_set(passage=passage, user=request.user, relevant=form.cleaned_data["relevant"])
+    return {"relevant": None if mark is None else mark.relevant}

@@ -19,3 +19,14 @@ class AskForm(forms.Form):
 class FeedbackForm(forms.Form):
     rating = forms.TypedChoiceField(choices=[("1", "up"), ("-1", "down")], coerce=int)
     comment = forms.CharField(required=False, max_length=2000, strip=True)
+
+
+class PassageMarkForm(forms.Form):
+    """relevant: "1" relevant, "0" not relevant, "" takes the mark back."""
+
+    relevant = forms.TypedChoiceField(
+        choices=[("1", "relevant"), ("0", "not relevant"), ("", "no mark")],
+        coerce=lambda value: value == "1",
+        empty_value=None,
+        required=False,
+    )

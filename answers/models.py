@@ -93,6 +93,26 @@ class Feedback(models.Model):
         return f"{self.get_rating_display()} on {self.answer_id}"
 
 
+class PassageMark(models.Model):
+    """A logged-in user's judgement of one source shown with an answer: relevant to the question or not.
+
+    The strongest label the reranker can learn from (tuning/training_set.py); one per user and passage, changeable.
+    """
+
+    passage = models.ForeignKey(AnswerPassage, on_delete=models.CASCADE, related_name="marks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    relevant = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["passage", "user"], name="passage_mark_one_per_user")]
+
+    def __str__(self) -> str:
+        return f"{'relevant' if self.relevant else 'not relevant'}: {self.passage}"
+
+
 class ApiToken(models.Model):
     """A bearer token for scripts using the JSON API; only its SHA-256 is stored."""
 

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
-from answers.models import Answer
+from answers.models import Answer, AnswerPassage, PassageMark
 
 
 def answers_recent(*, user: User | AnonymousUser, limit: int = 10) -> QuerySet[Answer]:
@@ -25,3 +25,17 @@ def answer_for_user(
     if answer.user_id is None and answer.pk in session_answer_ids:
         return answer
     return None
+
+
+def passage_for_user(*, answer_id: int, number: int, user: User | AnonymousUser) -> AnswerPassage | None:
+    """A source of an answer this user may see (answer_for_user's rule), or None."""
+    answer = answer_for_user(answer_id=answer_id, user=user)
+    return None if answer is None else answer.passages.filter(number=number).first()
+
+
+def marks_of(*, answer: Answer, user: User | AnonymousUser) -> dict[int, bool]:
+    """This user's relevance marks on the answer's sources, by source number."""
+    if not user.is_authenticated:
+        return {}
+    marks = PassageMark.objects.filter(passage__answer=answer, user=user).values_list("passage__number", "relevant")
+    return dict(marks)

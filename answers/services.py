@@ -13,7 +13,7 @@ from django.db import transaction
 from answers.citations import check_citations
 from answers.extractive import extractive_answer
 from answers.llm import LLMError, StreamStats, llm_configured, stream_chat
-from answers.models import Answer, AnswerPassage, Feedback
+from answers.models import Answer, AnswerPassage, Feedback, PassageMark
 from answers.prompts import build_messages
 from answers.serialize import answer_data, answer_passage_of, passages_data
 from retrieval.context import Passage
@@ -165,3 +165,13 @@ def feedback_set(*, answer: Answer, user: User, rating: int, comment: str = "") 
         answer=answer, user=user, defaults={"rating": rating, "comment": comment[:2000]}
     )
     return feedback
+
+
+@transaction.atomic
+def passage_mark_set(*, passage: AnswerPassage, user: User, relevant: bool | None) -> PassageMark | None:
+    """One mark per user per source; marking again changes it, None takes it back."""
+    if relevant is None:
+        PassageMark.objects.filter(passage=passage, user=user).delete()
+        return None
+    mark, _ = PassageMark.objects.update_or_create(passage=passage, user=user, defaults={"relevant": relevant})
+    return mark

@@ -11,11 +11,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from answers.forms import AskForm, FeedbackForm
+from answers.forms import AskForm, FeedbackForm, PassageMarkForm
 from answers.ratelimit import over_limit, rate_key
-from answers.selectors import answer_for_user, answers_recent
+from answers.selectors import answer_for_user, answers_recent, marks_of, passage_for_user
 from answers.serialize import answer_data, passages_data
-from answers.services import Event, answer_stream, feedback_set
+from answers.services import Event, answer_stream, feedback_set, passage_mark_set
 from answers.streaming import stream_response
 from ingestion.models import Document
 
@@ -80,7 +80,11 @@ def answer_page(request: HttpRequest, answer_id: int) -> HttpResponse:
     context = {
         "form": AskForm(initial={"question": answer.question}),
         "answer": answer,
-        "answer_json": {"answer": answer_data(answer), "passages": passages_data(answer)},
+        "answer_json": {
+            "answer": answer_data(answer),
+            "passages": passages_data(answer),
+            "marks": marks_of(answer=answer, user=request.user),
+        },
         "recent": answers_recent(user=request.user),
     }
     return render(request, "answers/ask.html", context)
@@ -99,6 +103,21 @@ def feedback(request: HttpRequest, answer_id: int) -> HttpResponse:
         return JsonResponse({"error": "Rating must be 1 or -1; a comment has at most 2000 characters."}, status=400)
     vote = feedback_set(answer=answer, user=request.user, **form.cleaned_data)
     return JsonResponse({"rating": vote.rating, "comment": vote.comment})
+
+
+@require_POST
+@questions_allowed
+def passage_mark(request: HttpRequest, answer_id: int, number: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "Please log in to mark sources."}, status=401)
+    passage = passage_for_user(answer_id=answer_id, number=number, user=request.user)
+    if passage is None:
+        return JsonResponse({"error": "No such source."}, status=404)
+    form = PassageMarkForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": "relevant must be 1, 0, or empty to take the mark back."}, status=400)
+    mark = passage_mark_set(passage=passage, user=request.user, relevant=form.cleaned_data["relevant"])
+    return JsonResponse({"relevant": None if mark is None else mark.relevant})
 
 
 @require_GET

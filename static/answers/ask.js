@@ -1,4 +1,4 @@
-// The Q&A page: streams an answer, turns [n] into buttons that open source cards, records thumbs.
+// The Q&A page: streams an answer, turns [n] into buttons that open source cards, records thumbs and marks.
 // Every text from documents or the model goes into the page as text nodes, never as HTML.
 (function () {
   "use strict";
@@ -79,7 +79,52 @@
     return body;
   }
 
-  function renderSources(passages) {
+  // For a logged-in user, each card can be marked relevant or not to the question (pressed again: taken back).
+  function markControl(number, mark) {
+    var box = document.createElement("div");
+    box.className = "source-mark";
+    box.dataset.number = number;
+    [["1", "Relevant"], ["0", "Not relevant"]].forEach(function (choice) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "mark";
+      button.dataset.relevant = choice[0];
+      button.textContent = choice[1];
+      button.setAttribute("aria-pressed", String(mark === (choice[0] === "1")));
+      box.appendChild(button);
+    });
+    var said = document.createElement("span");
+    said.className = "mark-status";
+    said.setAttribute("role", "status");
+    box.appendChild(said);
+    return box;
+  }
+
+  async function markSource(event) {
+    var button = event.target.closest(".mark");
+    if (!button || !answerId) return;
+    var box = button.parentNode;
+    var pressed = button.getAttribute("aria-pressed") === "true";
+    var body = new FormData();
+    body.append("relevant", pressed ? "" : button.dataset.relevant);
+    var url = window.RAGSITE.markUrl.replace("/0/", "/" + answerId + "/").replace("/sources/0/", "/sources/" + box.dataset.number + "/");
+    var response = await fetch(url, {method: "POST", body: body, headers: {"X-CSRFToken": csrfToken()},
+                                     credentials: "same-origin"});
+    var said = box.querySelector(".mark-status");
+    if (response.ok) {
+      var data = await response.json();
+      box.querySelectorAll(".mark").forEach(function (b) {
+        b.setAttribute("aria-pressed", String(data.relevant !== null && data.relevant === (b.dataset.relevant === "1")));
+      });
+      said.textContent = data.relevant === null ? "Mark taken back." : "Saved, thank you.";
+    } else {
+      var problem = await response.json().catch(function () { return {}; });
+      said.textContent = problem.error || "Your mark could not be saved.";
+    }
+  }
+
+  function renderSources(passages, marks) {
+    marks = marks || {};
     sourcesList.textContent = "";
     passages.forEach(function (p) {
       var item = document.createElement("li");
@@ -106,6 +151,7 @@
         open.textContent = "Open the document";
         item.appendChild(open);
       }
+      if (window.RAGSITE.canMark) item.appendChild(markControl(p.number, marks[p.number]));
       sourcesList.appendChild(item);
     });
   }
@@ -242,12 +288,13 @@
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
   feedback.addEventListener("click", vote);
+  sourcesList.addEventListener("click", markSource);
 
   var stored = document.getElementById("stored-answer");
   if (stored) {
     var saved = JSON.parse(stored.textContent);
     questionTerms = termsOf(saved.answer.question);
-    renderSources(saved.passages);
+    renderSources(saved.passages, saved.marks);
     finish(saved.answer);
     if (saved.answer.error) { answerError.textContent = saved.answer.error; answerError.hidden = false; }
   }

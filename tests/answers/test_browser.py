@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from answers.models import Feedback
+from answers.models import Feedback, PassageMark
 from ingestion.models import Document
 from ingestion.pipeline import documents_ingest
 from ingestion.services import document_create
@@ -102,6 +102,16 @@ def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django
     page.wait_for_selector("#feedback-thanks:not([hidden])")
     vote = Feedback.objects.get()
     assert vote.rating == 1 and vote.user.username == "gina"
+
+    page.click("#source-1 .mark[data-relevant='1']")  # a source marked relevant, remembered, then changed
+    page.wait_for_selector("#source-1 .mark[data-relevant='1'][aria-pressed=true]")
+    mark = PassageMark.objects.get()
+    assert mark.relevant and mark.passage.number == 1 and mark.user.username == "gina"
+    page.goto(f"{live_server.url}/answers/{vote.answer_id}/")
+    page.wait_for_selector("#source-1 .mark[data-relevant='1'][aria-pressed=true]")
+    page.click("#source-1 .mark[data-relevant='0']")
+    page.wait_for_selector("#source-1 .mark[data-relevant='0'][aria-pressed=true]")
+    assert PassageMark.objects.get().relevant is False
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "answered.png"), full_page=True)
 
@@ -152,3 +162,5 @@ def test_a_visitor_who_may_not_vote_is_told_so_on_the_page(browser, live_server,
     page.click(".thumb[data-rating='1']")
     page.wait_for_selector("#feedback-thanks:not([hidden])")
     assert "log in" in page.inner_text("#feedback-thanks")
+    assert page.locator("#sources .source").count() > 0
+    assert page.locator("#sources .mark").count() == 0  # sources are marked by logged-in users only
