@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ingestion.apps.IngestionConfig",
     "retrieval",
     "answers",
+    "tuning",
 ]
 
 MIDDLEWARE = [
