@@ -1,0 +1,59 @@
+"""A few steps of training a tiny local model, its int8 ONNX export, and serving it with the onnx backend."""
+
+import random
+
+import numpy as np
+
+from retrieval.rerankers import OnnxCrossEncoder
+from tuning.export import export_int8_onnx
+from tuning.training import TrainSettings, groups_of, train
+from tuning.training_set import Pair
+
+
+def pairs() -> list[Pair]:
+    made = []
+    for q in range(6):
+        question = f"What colour is kiln {q}?"
+        side = "train" if q < 5 else "eval"
+        made.append(Pair(f"q{q}", question, f"Kiln {q} is painted blue.", 1, "beir", side))
+        made += [Pair(f"q{q}", question, f"Unrelated note {q}-{n}.", 0, "beir", side) for n in range(3)]
+    return made
+
+
+def test_each_positive_gets_its_own_questions_negatives() -> None:
+    groups = groups_of(pairs(), 2, random.Random(1))
+    assert len(groups) == 6
+    for group in groups:
+        number = group.question.split()[-1].rstrip("?")
+        assert group.positive.startswith(f"Kiln {number}") and len(group.negatives) == 2
+        assert all(text.startswith(f"Unrelated note {number}-") for text in group.negatives)
+
+
+def test_a_question_without_negatives_is_left_out() -> None:
+    lonely = [Pair("q", "Why?", "Because.", 1, "mark")]
+    assert groups_of(lonely, 3, random.Random(1)) == []
+
+
+def test_train_export_and_serve_a_tiny_model(tiny_base, tmp_path) -> None:
+    steps: list[tuple[int, int, float]] = []
+    options = TrainSettings(epochs=2, batch_groups=2, negatives=2, max_tokens=32, learning_rate=1e-3, freeze_layers=1)
+    report = train(tiny_base, tmp_path / "torch", pairs(), options, lambda *step: steps.append(step))
+    # 5 training questions (the evaluation one never trains) x 2 epochs / 2 groups a step
+    assert report.steps == 5 and [s[0] for s in steps] == [1, 2, 3, 4, 5] and steps[0][1] == 5
+    assert report.pairs_seen == 5 * 2 * 3 and report.pairs_per_second > 0 and np.isfinite(report.last_loss)
+    served = OnnxCrossEncoder(export_int8_onnx(tmp_path / "torch", tmp_path / "onnx"), 64, 8, 1)
+    logits = served.score("What colour is kiln 1?", ["Kiln 1 is painted blue.", "Unrelated note."])
+    assert logits.shape == (2,) and np.isfinite(logits).all()
+
+
+def test_frozen_layers_do_not_change(tiny_base, tmp_path) -> None:
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    options = TrainSettings(epochs=1, batch_groups=5, negatives=2, max_tokens=32, learning_rate=1e-2, freeze_layers=1)
+    train(tiny_base, tmp_path / "torch", pairs(), options)
+    before = AutoModelForSequenceClassification.from_pretrained(tiny_base).state_dict()
+    after = AutoModelForSequenceClassification.from_pretrained(tmp_path / "torch").state_dict()
+    assert torch.equal(before["bert.encoder.layer.0.attention.self.query.weight"],
+                       after["bert.encoder.layer.0.attention.self.query.weight"])  # fmt: skip
+    assert not torch.equal(before["classifier.weight"], after["classifier.weight"])

@@ -1,0 +1,32 @@
+"""A trained PyTorch cross-encoder as the int8 ONNX model the "onnx" reranker backend serves."""
+
+import json
+import shutil
+from pathlib import Path
+
+
+def export_int8_onnx(torch_dir: Path, out: Path) -> Path:
+    """model.onnx (int8, dynamic quantisation of the weights) and tokenizer.json (no padding) in `out`."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(torch_dir, num_labels=1).eval()
+    out.mkdir(parents=True, exist_ok=True)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    example = torch.ones((2, 8), dtype=torch.long)
+    float_path = out / "model-float.onnx"
+    torch.onnx.export(
+        model, (example, torch.ones_like(example), torch.zeros_like(example)), str(float_path),
+        input_names=names, output_names=["logits"], opset_version=17, dynamo=False,
+        dynamic_axes={**{name: {0: "batch", 1: "sequence"} for name in names}, "logits": {0: "batch"}},
+    )  # fmt: skip
+    quantize_dynamic(str(float_path), str(out / "model.onnx"), weight_type=QuantType.QInt8)
+    float_path.unlink()
+    tokenizer = json.loads((torch_dir / "tokenizer.json").read_text())
+    tokenizer["padding"] = None  # the backend pads each batch to its longest pair
+    (out / "tokenizer.json").write_text(json.dumps(tokenizer))
+    for name in ("tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        if (torch_dir / name).exists():
+            shutil.copy(torch_dir / name, out / name)
+    return out

@@ -1,0 +1,160 @@
+"""Fine-tuning a cross-encoder on this CPU: listwise softmax cross-entropy over groups of one positive and its
+hard negatives, bf16 autocast (AMX), AdamW with warm-up and linear decay, optionally the lower layers frozen.
+
+A training run reads pairs (tuning/training_set.py) and writes a PyTorch model folder; tuning/export.py makes the
+int8 ONNX copy that is served.
+"""
+
+import random
+import resource
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tuning.training_set import Pair
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    epochs: float = 1.0  # fractions train on the first part of the shuffled groups
+    learning_rate: float = 2e-5
+    batch_groups: int = 2  # groups per step: a step sees batch_groups * (1 + negatives) pairs
+    max_tokens: int = 256
+    negatives: int = 7  # hard negatives per positive
+    seed: int = 13
+    freeze_layers: int = 0  # the embeddings and this many lower layers are left as they are
+    warmup_share: float = 0.1
+
+
+@dataclass(frozen=True)
+class Group:
+    question: str
+    positive: str
+    negatives: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    groups: int
+    steps: int
+    pairs_seen: int
+    seconds: float
+    pairs_per_second: float
+    peak_memory_mb: float
+    first_loss: float
+    last_loss: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def groups_of(pairs: Sequence[Pair], negatives: int, rng: random.Random) -> list[Group]:
+    """Each positive with `negatives` negatives of its own question (drawn again if the question has fewer)."""
+    by_question: dict[str, tuple[str, list[str], list[str]]] = defaultdict(lambda: ("", [], []))
+    for pair in pairs:
+        question, positives, negative_texts = by_question[pair.question_id]
+        (positives if pair.label else negative_texts).append(pair.text)
+        by_question[pair.question_id] = (pair.question, positives, negative_texts)
+    groups = []
+    for question, positives, negative_texts in by_question.values():
+        if not negative_texts:
+            continue  # nothing to tell the positive apart from
+        for positive in positives:
+            drawn = rng.sample(negative_texts, negatives) if len(negative_texts) >= negatives else [
+                rng.choice(negative_texts) for _ in range(negatives)]  # fmt: skip
+            groups.append(Group(question, positive, tuple(drawn)))
+    return groups
+
+
+def train(
+    base: Path, out: Path, pairs: Sequence[Pair], options: TrainSettings,
+    on_step: Callable[[int, int, float], None] | None = None,
+) -> TrainReport:  # fmt: skip
+    """Train a copy of the model in `base` on the training side of pairs; save it (and its tokenizer) to `out`."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    rng = random.Random(options.seed)
+    torch.manual_seed(options.seed)
+    groups = groups_of([p for p in pairs if p.split == "train"], options.negatives, rng)
+    if not groups:
+        raise ValueError("no training group: the training side needs questions with a positive and a negative")
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
+    _freeze(model, options.freeze_layers)
+    model.train()
+    steps = max(1, round(len(groups) * options.epochs / options.batch_groups))
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=options.learning_rate)
+    warmup = max(1, int(steps * options.warmup_share))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / max(1, steps - warmup)))
+    )
+    order = _epochs_of(groups, steps * options.batch_groups, rng)
+    losses: list[float] = []
+    started = time.monotonic()
+    for step in range(steps):
+        batch = order[step * options.batch_groups : (step + 1) * options.batch_groups]
+        loss = _step(model, tokenizer, batch, options.max_tokens)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        losses.append(float(loss))
+        if on_step is not None:
+            on_step(step + 1, steps, losses[-1])
+    seconds = time.monotonic() - started
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    seen = steps * options.batch_groups * (1 + options.negatives)
+    tail = losses[-max(1, len(losses) // 10) :]
+    return TrainReport(
+        groups=len(groups), steps=steps, pairs_seen=seen, seconds=round(seconds, 1),
+        pairs_per_second=round(seen / max(seconds, 1e-9), 2), peak_memory_mb=_peak_memory_mb(),
+        first_loss=round(losses[0], 4), last_loss=round(sum(tail) / len(tail), 4),
+    )  # fmt: skip
+
+
+def _epochs_of(groups: list[Group], count: int, rng: random.Random) -> list[Group]:
+    """`count` groups: whole shuffled passes over the groups, each pass in a new order."""
+    order: list[Group] = []
+    while len(order) < count:
+        shuffled = groups[:]
+        rng.shuffle(shuffled)
+        order += shuffled
+    return order[:count]
+
+
+def _step(model: Any, tokenizer: Any, batch: list[Group], max_tokens: int) -> Any:
+    """Listwise loss of one step: in each group, the positive (first) should score above its negatives."""
+    import torch
+
+    width = 1 + len(batch[0].negatives)
+    questions = [group.question for group in batch for _ in range(width)]
+    texts = [text for group in batch for text in (group.positive, *group.negatives)]
+    encoded = tokenizer(
+        questions, texts, truncation="only_second", max_length=max_tokens, padding=True, return_tensors="pt"
+    )
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = model(**encoded).logits.view(len(batch), width)
+    targets = torch.zeros(len(batch), dtype=torch.long)
+    return torch.nn.functional.cross_entropy(logits.float(), targets)
+
+
+def _freeze(model: Any, layers: int) -> None:
+    if layers <= 0:
+        return
+    encoder = model.base_model
+    for parameter in encoder.embeddings.parameters():
+        parameter.requires_grad = False
+    for layer in encoder.encoder.layer[:layers]:
+        for parameter in layer.parameters():
+            parameter.requires_grad = False
+
+
+def _peak_memory_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
