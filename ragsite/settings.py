@@ -206,6 +206,8 @@ FULLTEXT_MAX_RANKED = env_int("FULLTEXT_MAX_RANKED", 5000)
 RERANKER_BACKEND = env_str("RERANKER_BACKEND", "onnx")
 RERANKER_MODEL = env_str("RERANKER_MODEL", "bundled:ms-marco-MiniLM-L-12-v2-int8")
 RERANK_DTYPE = env_str("RERANK_DTYPE", "float32")
+# How often each process looks for a newly activated (or rolled back) fine-tuned reranker version.
+RERANKER_VERSION_CHECK_SECONDS = env_float("RERANKER_VERSION_CHECK_SECONDS", 10.0)
 RERANK_MAX_TOKENS = env_int("RERANK_MAX_TOKENS", 512)
 RERANK_BATCH_SIZE = env_int("RERANK_BATCH_SIZE", 8)
 RERANK_THREADS = env_int("RERANK_THREADS", 0)

@@ -107,11 +107,13 @@ def labelled_logits(pools: list[LabelledPool], chunk_weight: float) -> tuple[np.
     return logits, labels
 
 
-def threshold_table(pools: list[LabelledPool], a: float, b: float, chunk_weight: float) -> list[dict[str, float]]:
+def threshold_table(
+    pools: list[LabelledPool], a: float, b: float, chunk_weight: float, thresholds: tuple[float, ...] = THRESHOLDS
+) -> list[dict[str, float]]:
     """Per threshold: pair precision and recall, and the share of questions with any / a relevant passage kept."""
     probabilities = [platt(logits_as(p.candidates, chunk_weight), a, b) for p in pools]
     rows = []
-    for threshold in THRESHOLDS:
+    for threshold in thresholds:
         kept = relevant_kept = relevant_total = questions_any = questions_hit = 0
         for pool, probability in zip(pools, probabilities, strict=True):
             relevant = np.array([pool.relevant.get(c.external_id, 0) > 0 for c in pool.candidates], dtype=bool)

@@ -19,3 +19,46 @@ class RerankerCalibration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reranker}: p = sigmoid({self.a:.3f} * logit + {self.b:.3f})"
+
+
+class RerankerVersion(models.Model):
+    """A fine-tuned reranker (int8 ONNX in `folder`/onnx) and what it measured; at most one is active.
+
+    With none active, the shipped model (RERANKER_MODEL) serves. Web and worker processes notice a change of the
+    active version within RERANKER_VERSION_CHECK_SECONDS, without a restart.
+    """
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate (not yet judged)"
+        ACTIVE = "active", "Active"
+        REJECTED = "rejected", "Rejected"
+        RETIRED = "retired", "Retired (was active)"
+
+    name = models.CharField(max_length=200, unique=True)
+    base = models.CharField(max_length=300)
+    folder = models.CharField(max_length=500)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
+    manifest = models.JSONField(default=dict, blank=True)  # data counts, training settings, times
+    metrics = models.JSONField(default=dict, blank=True)  # held-out figures of this and the active model, the gate
+    verdict = models.TextField(blank=True)  # why it was promoted or rejected, in words
+    # Its own Platt fit and the threshold chosen on that scale: another model's logits mean something else.
+    platt_a = models.FloatField(null=True, blank=True)
+    platt_b = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="active"), name="reranker_version_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()})"
+
+    @property
+    def onnx_dir(self) -> str:
+        return f"{self.folder}/onnx"

@@ -137,6 +137,14 @@ class SentenceTransformersCrossEncoder:
         return logits
 
 
+@functools.lru_cache(maxsize=2)  # the active version and the one before it, for a quick switch back
+def version_reranker(folder: str) -> Reranker:
+    """A fine-tuned version (retrieval.models.RerankerVersion), served as int8 ONNX whatever RERANKER_BACKEND."""
+    threads = settings.RERANK_THREADS or os.cpu_count() or 1
+    logger.info("loading reranker version %s", folder)
+    return OnnxCrossEncoder(Path(folder), settings.RERANK_MAX_TOKENS, settings.RERANK_BATCH_SIZE, threads)
+
+
 @functools.cache
 def get_reranker() -> Reranker | None:
     backend = settings.RERANKER_BACKEND

@@ -3,8 +3,10 @@
 question -> embed -> first stage (one SQL statement) -> rerank the pool -> blend -> threshold -> context.
 """
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
@@ -13,14 +15,16 @@ from ingestion.embedding import get_embedder
 from ingestion.models import Document
 from retrieval.context import Passage, Scored, choose_context
 from retrieval.first_stage import first_stage
-from retrieval.models import RerankerCalibration
-from retrieval.rerankers import RerankTimeout, get_reranker
+from retrieval.models import RerankerCalibration, RerankerVersion
+from retrieval.rerankers import Reranker, RerankTimeout, get_reranker, version_reranker
 from retrieval.scoring import Calibration, WindowPlan, apply_rerank, score_pool
 
 logger = logging.getLogger(__name__)
 _CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, object]] = {}
 CALIBRATION_CACHE = "calibration "
+VERSION_CACHE = "reranker version"
+_pinned: list[RerankerVersion | None] = []
 
 
 @dataclass
@@ -42,10 +46,10 @@ class RetrievalResult:
         return {**asdict(self), "nothing_relevant": self.nothing_relevant}
 
 
-def _cached(key: str, compute: "object") -> object:
+def _cached(key: str, compute: "object", seconds: float = _CACHE_SECONDS) -> object:
     now = time.monotonic()
     hit = _cache.get(key)
-    if hit is None or now - hit[0] > _CACHE_SECONDS:
+    if hit is None or now - hit[0] > seconds:
         hit = (now, compute())  # type: ignore[operator]
         _cache[key] = hit
     return hit[1]
@@ -66,13 +70,48 @@ def window_plan() -> WindowPlan:
     )
 
 
+def reranker_version_active() -> RerankerVersion | None:
+    """The active fine-tuned version (None: the shipped model), looked up at most every
+    RERANKER_VERSION_CHECK_SECONDS, so every process follows an activation or a rollback without a restart."""
+    if _pinned:
+        return _pinned[-1]
+    return _cached(  # type: ignore[return-value]
+        VERSION_CACHE,
+        lambda: RerankerVersion.objects.filter(status=RerankerVersion.Status.ACTIVE).first(),
+        settings.RERANKER_VERSION_CHECK_SECONDS,
+    )
+
+
+@contextlib.contextmanager
+def reranker_pinned(version: RerankerVersion | None) -> Iterator[None]:
+    """Serve this version (None: the shipped model) in this process while the block runs, active or not: for
+    evaluating any version with the same code that serves it."""
+    _pinned.append(version)
+    try:
+        yield
+    finally:
+        _pinned.pop()
+
+
+def reranker_current() -> Reranker | None:
+    if settings.RERANKER_BACKEND == "none":
+        return None
+    version = reranker_version_active()
+    return get_reranker() if version is None else version_reranker(version.onnx_dir)
+
+
 def calibration_key(plan: WindowPlan) -> str:
-    return f"{settings.RERANKER_MODEL} | {plan.key}"
+    version = reranker_version_active()
+    return f"{settings.RERANKER_MODEL if version is None else version.name} | {plan.key}"
 
 
 def calibration_current(plan: WindowPlan) -> Calibration:
-    """The latest stored fit for this reranker and window plan with the threshold chosen with it, else the
-    settings' defaults (RERANK_PLATT_A, RERANK_PLATT_B, RERANK_MIN_SCORE), which were fitted together."""
+    """An active version's own fit and threshold; else the latest stored fit for this reranker and window plan
+    with the threshold chosen with it, else the settings' defaults (RERANK_PLATT_A, RERANK_PLATT_B,
+    RERANK_MIN_SCORE), which were fitted together."""
+    version = reranker_version_active()
+    if version is not None and None not in (version.platt_a, version.platt_b, version.threshold):
+        return Calibration(version.platt_a, version.platt_b, version.threshold)  # type: ignore[arg-type]
     key = calibration_key(plan)
 
     def load() -> tuple[float, float, float | None] | None:
@@ -85,7 +124,8 @@ def calibration_current(plan: WindowPlan) -> Calibration:
 
 
 def forget_calibrations() -> None:
-    for key in [k for k in _cache if k.startswith(CALIBRATION_CACHE)]:
+    """Drop cached fits and the cached active version (after a new fit, an activation or a rollback)."""
+    for key in [k for k in _cache if k.startswith(CALIBRATION_CACHE) or k == VERSION_CACHE]:
         _cache.pop(key, None)
 
 
@@ -139,7 +179,7 @@ def retrieve(
 def _rerank(result: RetrievalResult, blend_weight: float, plan: WindowPlan, timings: dict[str, float]) -> None:
     started = time.perf_counter()
     try:
-        reranker = get_reranker()
+        reranker = reranker_current()
         if reranker is None:
             return
         deadline = time.monotonic() + settings.RERANK_TIMEOUT_MS / 1000

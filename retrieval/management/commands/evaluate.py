@@ -9,6 +9,8 @@ from tqdm import tqdm
 from retrieval.calibration import LabelledPool, save_pools
 from retrieval.context import Scored
 from retrieval.evaluation import MODES, BeirSplit, evaluate, load_beir_split
+from retrieval.models import RerankerVersion
+from retrieval.selectors import reranker_pinned, reranker_version_active
 
 
 def plot(report: dict[str, Any], depths: list[int], out: Path) -> None:
@@ -64,12 +66,15 @@ class Command(BaseCommand):
         parser.add_argument("--depth", default=str(settings.RETRIEVAL_POOL), help="comma-separated pool depths")
         parser.add_argument("--limit", type=int, default=None, help="only the first N queries")
         parser.add_argument("--out", type=Path, default=Path("var/evaluation"))
+        parser.add_argument("--reranker-version", default="",
+                            help="a version's name, or 'shipped' (default: the active version)")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             depths = sorted({int(d) for d in options["depth"].split(",") if d.strip()})
         except ValueError as exc:
             raise CommandError("--depth takes comma-separated whole numbers, like 20,50,100") from exc
+        version = reranker_version_named(options["reranker_version"])
         split = load_beir_split(options["beir"], options["split"])
         if options["limit"]:
             keep = list(split.queries)[: options["limit"]]
@@ -79,13 +84,27 @@ class Command(BaseCommand):
         def keep_pool(query_id: str, candidates: list[Scored]) -> None:
             pools.append(LabelledPool(query_id, candidates, split.qrels[query_id]))
 
-        with tqdm(total=len(split.queries), unit="query", desc="evaluating") as bar:
+        with tqdm(total=len(split.queries), unit="query", desc="evaluating") as bar, reranker_pinned(version):
             report = evaluate(split, depths, on_query=lambda: bar.update(1), on_pool=keep_pool)
+        report["reranker_version"] = version.name if version else "shipped"
         out: Path = options["out"]
         out.mkdir(parents=True, exist_ok=True)
-        stem = f"{options['beir'].name}-{options['split']}"
+        stem = f"{options['beir'].name}-{options['split']}" + (f"-{version.name}" if version else "")
         save_pools(pools, out / f"pools-{stem}-{max(depths)}.jsonl")
         (out / f"{stem}.json").write_text(json.dumps(report, indent=2))
         plot(report, depths, out / f"{stem}.png")
         self.stdout.write(table(report, depths))
         self.stdout.write(f"\nreport: {out / (stem + '.json')}  plot: {out / (stem + '.png')}")
+
+
+def reranker_version_named(name: str) -> RerankerVersion | None:
+    """The version to measure: by name, 'shipped' for none, or (empty) the active one."""
+    if not name:
+        return reranker_version_active()
+    if name == "shipped":
+        return None
+    version = RerankerVersion.objects.filter(name=name).first()
+    if version is None:
+        known = ", ".join(RerankerVersion.objects.values_list("name", flat=True)) or "none yet"
+        raise CommandError(f"No reranker version named {name!r} (known: {known}; or 'shipped').")
+    return version

@@ -1,0 +1,110 @@
+"""The loop end to end with real models: train a tiny model, judge it (refused: worse), promote a better one,
+serve it without a restart, roll back step by step; and evaluate any version by name."""
+
+import shutil
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from retrieval.calibration import LabelledPool
+from retrieval.context import Scored
+from retrieval.models import RerankerVersion
+from retrieval.rerankers import bundled_onnx_dir
+from retrieval.selectors import reranker_current, reranker_version_active
+from tuning.services import Judging, version_activate, version_judge, version_register, version_rollback
+from tuning.training_set import Pair, write_pairs
+
+pytestmark = pytest.mark.django_db
+
+FACTS = [
+    ("How many days of paid leave do employees get?", "Every employee receives 27 days of paid annual leave."),
+    ("When must a stolen laptop be reported?", "Report a lost or stolen device to the security desk within 1 hour."),
+    ("Can I take a taxi from the airport at night?", "Taxis are allowed after 23:00 when no train runs."),
+    ("What is the minimum password length?", "Passwords must be at least 14 characters long."),
+    ("How often is the customer database backed up?", "The customer database is backed up every hour."),
+    ("Who approves travel abroad?", "Travel abroad must be approved by the head of department."),
+]
+
+
+def pools() -> tuple[list[LabelledPool], dict[str, str]]:
+    """Each question's answer sits last of five by the fused order, behind the other questions' facts."""
+    made, queries = [], {}
+    for q, (question, answer) in enumerate(FACTS):
+        others = [FACTS[(q + k) % len(FACTS)][1] for k in range(1, 5)]
+        texts = [*others, answer]
+        candidates = [
+            Scored(
+                chunk_id=100 * q + r, document_id=100 * q + r, ordinal=0, text=text, page_start=1, page_end=1,
+                token_count=20, title="Handbook", external_id=f"d{q}-{r}", dense_rank=r + 1, text_rank=r + 1,
+                rrf=2 / (60 + r + 1), sentences=[[0, len(text)]],
+            )
+            for r, text in enumerate(texts)
+        ]  # fmt: skip
+        made.append(LabelledPool(f"q{q}", candidates, {f"d{q}-4": 1}))
+        queries[f"q{q}"] = question
+    return made, queries
+
+
+def trained_version(tmp_path, tiny_base, settings) -> RerankerVersion:
+    settings.VAR_DIR = tmp_path
+    pairs = [
+        Pair(f"q{q}", question, f"Handbook\n{text}", int(text == answer), "beir")
+        for q, (question, answer) in enumerate(FACTS)
+        for text in [answer, *(f[1] for f in FACTS if f[1] != answer)]
+    ]
+    write_pairs(pairs, tmp_path / "pairs.jsonl")
+    call_command(
+        "finetune_reranker", "--pairs", str(tmp_path / "pairs.jsonl"), "--base", str(tiny_base), "--name", "tiny",
+        "--epochs", "1", "--batch-groups", "2", "--negatives", "2", "--max-tokens", "48",
+    )  # fmt: skip
+    return version_register(folder=tmp_path / "models" / "tiny")
+
+
+def shipped_copy(tmp_path) -> RerankerVersion:
+    """A version that is the shipped model itself: better than a tiny random one."""
+    folder = tmp_path / "models" / "shipped-copy"
+    shutil.copytree(bundled_onnx_dir(), folder / "onnx")
+    (folder / "manifest.json").write_text('{"name": "shipped-copy", "base": "shipped"}')
+    return version_register(folder=folder)
+
+
+def served() -> str:
+    reranker = reranker_current()
+    assert reranker is not None
+    return reranker.name
+
+
+def test_a_worse_version_is_refused_a_better_one_serves_and_rollback_walks_back(
+    tmp_path, tiny_base, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.RERANKER_VERSION_CHECK_SECONDS = 0  # look up the active version on every question
+    held, queries = pools()
+    judging = Judging(heldout=held, calibration=held, queries=queries, margin=0.01)
+
+    tiny = version_judge(version=trained_version(tmp_path, tiny_base, settings), judging=judging)
+    assert tiny.status == RerankerVersion.Status.REJECTED and tiny.verdict.startswith("Rejected")
+    assert tiny.metrics["active"]["ndcg@10"] > tiny.metrics["candidate"]["ndcg@10"]
+    assert tiny.metrics["against"] == "shipped" and reranker_version_active() is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        version_activate(version=tiny)  # one click in the admin, against the verdict
+    assert served() == f"onnx:{tiny.onnx_dir}"  # served at once, no restart
+
+    with django_capture_on_commit_callbacks(execute=True):
+        better = version_judge(version=shipped_copy(tmp_path), judging=judging)
+    assert better.status == RerankerVersion.Status.ACTIVE, better.verdict
+    assert better.metrics["against"] == "tiny" and better.metrics["ndcg_gain"] > 0.01
+    assert better.threshold is not None and 0 < better.threshold < 1
+    assert served() == f"onnx:{better.onnx_dir}"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert version_rollback() == tiny
+    assert reranker_version_active() == tiny
+    with django_capture_on_commit_callbacks(execute=True):
+        assert version_rollback() is None  # and then the shipped model
+    assert reranker_version_active() is None and served().startswith("onnx:")
+
+
+def test_evaluate_refuses_an_unknown_version_and_names_the_known_ones(tmp_path) -> None:
+    with pytest.raises(CommandError, match="No reranker version named 'nope'"):
+        call_command("evaluate", "--beir", str(tmp_path), "--reranker-version", "nope")

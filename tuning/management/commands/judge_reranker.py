@@ -1,0 +1,74 @@
+import random
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from retrieval.calibration import load_pools
+from retrieval.evaluation import load_beir_split
+from tuning.measure import METRICS, cut
+from tuning.services import Judging, version_judge, version_register
+from tuning.training_set import split_of
+
+
+class Command(BaseCommand):
+    help = (
+        "Judge a trained reranker version against the active one on held-out questions of a BEIR split's stored "
+        "pools; it becomes active only if it wins nDCG@10 by the margin, else it is recorded as rejected."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("folder", type=Path, help="the version's folder (finetune_reranker wrote it)")
+        parser.add_argument("--beir", type=Path, required=True)
+        parser.add_argument("--split", default="train")
+        parser.add_argument("--pools", type=Path, help="the pools file (default: evaluate's for the split)")
+        parser.add_argument("--eval-share", type=float, default=0.2, help="as given to build_training_set")
+        parser.add_argument("--seed", type=int, default=13, help="as given to build_training_set")
+        parser.add_argument("--depth", type=int, default=settings.RETRIEVAL_POOL)
+        parser.add_argument("--calibration-questions", type=int, default=150,
+                            help="training-side questions to fit the version's Platt scaling on")  # fmt: skip
+        parser.add_argument("--margin", type=float, default=0.01, help="nDCG@10 gain needed to be promoted")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        folder: Path = options["folder"]
+        if not (folder / "manifest.json").exists() or not (folder / "onnx" / "model.onnx").exists():
+            raise CommandError(f"{folder} is not a trained version (no manifest.json or onnx/model.onnx).")
+        split = load_beir_split(options["beir"], options["split"])
+        pools_path = options["pools"] or settings.VAR_DIR / "evaluation" / (
+            f"pools-{options['beir'].name}-{options['split']}-50.jsonl"
+        )
+        pools = cut(load_pools(pools_path), options["depth"])
+        side = {p.question_id: split_of(p.question_id, eval_share=options["eval_share"], seed=options["seed"])
+                for p in pools}  # fmt: skip
+        heldout = [p for p in pools if side[p.question_id] == "eval"]
+        training = [p for p in pools if side[p.question_id] == "train"]
+        calibration = random.Random(options["seed"]).sample(
+            training, min(len(training), options["calibration_questions"])
+        )
+        self.stdout.write(f"{len(heldout)} held-out questions, Platt fit on {len(calibration)} training-side ones")
+        version = version_register(folder=folder)
+        with tqdm(desc="judging", unit="question", total=2 * len(heldout) + len(calibration)) as bar:
+            judging = Judging(heldout, calibration, split.queries, options["margin"], on_pool=lambda: bar.update(1))
+            version = version_judge(version=version, judging=judging)
+        self.stdout.write(report(version.metrics) + f"\n{version.verdict}")
+
+
+def report(metrics: dict[str, Any]) -> str:
+    lines = [f"{'held-out (' + str(metrics['questions']) + ' questions)':<34}" + "".join(f"{m:>10}" for m in METRICS)]
+    for row, label in (("hybrid", "hybrid"), ("active", f"+ {metrics['against']}"), ("candidate", "+ this version")):
+        lines.append(f"{label:<34}" + "".join(f"{metrics[row][m]:>10.4f}" for m in METRICS))
+    low, high = metrics["ndcg_gain_interval"]
+    better, worse = metrics["questions_better_worse"]
+    threshold = metrics["threshold"]
+    lines.append(
+        f"nDCG@10 gain {metrics['ndcg_gain']:+.4f} (95% interval {low:+.4f} to {high:+.4f}; {better} questions "
+        f"better, {worse} worse)"
+    )
+    lines.append(
+        f"its threshold {threshold['value']} (Platt a={threshold['a']:.4f} b={threshold['b']:.4f}): precision "
+        f"{threshold['precision']}, recall {threshold['recall']}, questions keeping context "
+        f"{threshold['questions_with_context']}"
+    )
+    return "\n".join(lines)
