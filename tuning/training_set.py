@@ -72,27 +72,57 @@ def passage_label(passage: AnswerPassage, *, net_vote: int, cited: set[int]) -> 
     return None
 
 
-def feedback_pairs(*, evidence: bool = True, eval_share: float = 0.2, seed: int = 13) -> list[Pair]:
-    """Pairs from the stored answers, their sources, marks and votes."""
-    labels: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    questions: dict[str, str] = {}
+def judged_answers() -> Iterator[tuple[Answer, list[tuple[AnswerPassage, tuple[int, str] | None]]]]:
+    """Each stored answer with each of its sources and the label the feedback gives it (None: no label)."""
     passages = Prefetch("passages", queryset=AnswerPassage.objects.prefetch_related("marks"))
     for answer in Answer.objects.prefetch_related(passages, "feedback").iterator(chunk_size=200):
         net_vote = sum(vote.rating for vote in answer.feedback.all())
         cited = {int(c["number"]) for c in answer.citations}
+        yield answer, [(p, passage_label(p, net_vote=net_vote, cited=cited)) for p in answer.passages.all()]
+
+
+def feedback_pairs(*, evidence: bool = True, eval_share: float = 0.2, seed: int = 13) -> list[Pair]:
+    """Pairs from the stored answers, their sources, marks and votes."""
+    labels: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    questions: dict[str, str] = {}
+    for answer, judged in judged_answers():
         key = question_key(answer.question)
         questions.setdefault(key, answer.question)
-        for passage in answer.passages.all():
-            judged = passage_label(passage, net_vote=net_vote, cited=cited)
-            if judged is not None:
-                labels[(key, passage_text(passage, evidence=evidence))].append(judged)
+        for passage, label in judged:
+            if label is not None:
+                labels[(key, passage_text(passage, evidence=evidence))].append(label)
     pairs = []
     for (key, text), found in labels.items():
-        label = merged_label(found)
-        if label is not None:
+        merged = merged_label(found)
+        if merged is not None:
             split = split_of(key, eval_share=eval_share, seed=seed)
-            pairs.append(Pair(key, questions[key], text, label[0], label[1], split))
+            pairs.append(Pair(key, questions[key], text, merged[0], merged[1], split))
     return pairs
+
+
+def feedback_pools(
+    *, side: str = "eval", eval_share: float = 0.2, seed: int = 13
+) -> tuple[list[LabelledPool], dict[str, str]]:
+    """One side of the stored feedback as labelled pools, for judging a version as on BEIR: each answer of that
+    side with a source labelled relevant is a question; its sources (as shown) are the pool."""
+    pools, queries = [], {}
+    for answer, judged in judged_answers():
+        if split_of(question_key(answer.question), eval_share=eval_share, seed=seed) != side:
+            continue
+        relevant = {str(p.pk): 1 for p, label in judged if label is not None and label[0] == 1}
+        if relevant:
+            pools.append(LabelledPool(f"answer-{answer.pk}", [_as_candidate(p) for p, _ in judged], relevant))
+            queries[f"answer-{answer.pk}"] = answer.question
+    return pools, queries
+
+
+def _as_candidate(passage: AnswerPassage) -> Scored:
+    return Scored(
+        chunk_id=passage.chunk_id or 0, document_id=passage.document_id or 0, ordinal=0, text=passage.text,
+        page_start=passage.page_start, page_end=passage.page_end, token_count=0, title=passage.title,
+        external_id=str(passage.pk), dense_rank=passage.dense_rank, text_rank=passage.text_rank,
+        rrf=passage.rrf or 0.0,
+    )  # fmt: skip
 
 
 def merged_label(found: list[tuple[int, str]]) -> tuple[int, str] | None:

@@ -5,7 +5,7 @@ import pytest
 from answers.models import Answer, AnswerPassage, Feedback, PassageMark
 from retrieval.calibration import LabelledPool
 from retrieval.context import Scored
-from tuning.training_set import beir_pairs, feedback_pairs, question_key, split_of
+from tuning.training_set import beir_pairs, feedback_pairs, feedback_pools, question_key, split_of
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +124,16 @@ def test_beir_pairs_take_relevant_chunks_as_positives_and_the_pool_top_as_negati
     )
     pairs = beir_pairs([pool], {"q1": "Is it?"}, negatives_from=1)
     assert [(p.text, p.label) for p in pairs] == [("Paper\ntop ", 0), ("Paper\nlate", 1)]
+
+
+def test_held_out_feedback_becomes_labelled_pools_of_the_sources_shown(users) -> None:
+    for i in range(30):
+        passages = answered(f"Question number {i}?", [f"Yes {i}.", f"No {i}."], cited=[1], given=2)
+        vote(passages, users[0], 1)
+    pools, queries = feedback_pools(side="eval")
+    training, _ = feedback_pools(side="train")
+    assert pools and training and len(pools) + len(training) == 30
+    for pool in pools:
+        assert [c.text for c in pool.candidates][0].startswith("Yes")
+        assert list(pool.relevant) == [pool.candidates[0].external_id]  # the cited source of a helpful answer
+        assert queries[pool.question_id].startswith("Question number")

@@ -6,22 +6,23 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from retrieval.calibration import load_pools
+from retrieval.calibration import LabelledPool, load_pools
 from retrieval.evaluation import load_beir_split
 from tuning.measure import METRICS, cut
 from tuning.services import Judging, version_judge, version_register
-from tuning.training_set import split_of
+from tuning.training_set import feedback_pools, split_of
 
 
 class Command(BaseCommand):
     help = (
-        "Judge a trained reranker version against the active one on held-out questions of a BEIR split's stored "
-        "pools; it becomes active only if it wins nDCG@10 by the margin, else it is recorded as rejected."
+        "Judge a trained reranker version against the active one on held-out questions (of users' feedback, or "
+        "with --beir of a BEIR split's stored pools); it becomes active only if it wins nDCG@10 by the margin, "
+        "else it is recorded as rejected."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("folder", type=Path, help="the version's folder (finetune_reranker wrote it)")
-        parser.add_argument("--beir", type=Path, required=True)
+        parser.add_argument("--beir", type=Path, help="judge on a BEIR split's stored pools instead of feedback")
         parser.add_argument("--split", default="train")
         parser.add_argument("--pools", type=Path, help="the pools file (default: evaluate's for the split)")
         parser.add_argument("--eval-share", type=float, default=0.2, help="as given to build_training_set")
@@ -35,6 +36,23 @@ class Command(BaseCommand):
         folder: Path = options["folder"]
         if not (folder / "manifest.json").exists() or not (folder / "onnx" / "model.onnx").exists():
             raise CommandError(f"{folder} is not a trained version (no manifest.json or onnx/model.onnx).")
+        heldout, training, queries = self._beir(options) if options["beir"] else self._feedback(options)
+        if not heldout or not training:
+            raise CommandError(
+                f"Too little labelled data to judge on: {len(heldout)} held-out and {len(training)} training-side "
+                "questions with a relevant source."
+            )
+        calibration = random.Random(options["seed"]).sample(
+            training, min(len(training), options["calibration_questions"])
+        )
+        self.stdout.write(f"{len(heldout)} held-out questions, Platt fit on {len(calibration)} training-side ones")
+        version = version_register(folder=folder)
+        with tqdm(desc="judging", unit="question", total=2 * len(heldout) + len(calibration)) as bar:
+            judging = Judging(heldout, calibration, queries, options["margin"], on_pool=lambda: bar.update(1))
+            version = version_judge(version=version, judging=judging)
+        self.stdout.write(report(version.metrics) + f"\n{version.verdict}")
+
+    def _beir(self, options: dict[str, Any]) -> tuple[list[LabelledPool], list[LabelledPool], dict[str, str]]:
         split = load_beir_split(options["beir"], options["split"])
         pools_path = options["pools"] or settings.VAR_DIR / "evaluation" / (
             f"pools-{options['beir'].name}-{options['split']}-50.jsonl"
@@ -43,16 +61,13 @@ class Command(BaseCommand):
         side = {p.question_id: split_of(p.question_id, eval_share=options["eval_share"], seed=options["seed"])
                 for p in pools}  # fmt: skip
         heldout = [p for p in pools if side[p.question_id] == "eval"]
-        training = [p for p in pools if side[p.question_id] == "train"]
-        calibration = random.Random(options["seed"]).sample(
-            training, min(len(training), options["calibration_questions"])
-        )
-        self.stdout.write(f"{len(heldout)} held-out questions, Platt fit on {len(calibration)} training-side ones")
-        version = version_register(folder=folder)
-        with tqdm(desc="judging", unit="question", total=2 * len(heldout) + len(calibration)) as bar:
-            judging = Judging(heldout, calibration, split.queries, options["margin"], on_pool=lambda: bar.update(1))
-            version = version_judge(version=version, judging=judging)
-        self.stdout.write(report(version.metrics) + f"\n{version.verdict}")
+        return heldout, [p for p in pools if side[p.question_id] == "train"], split.queries
+
+    def _feedback(self, options: dict[str, Any]) -> tuple[list[LabelledPool], list[LabelledPool], dict[str, str]]:
+        shared = {"eval_share": options["eval_share"], "seed": options["seed"]}
+        heldout, queries = feedback_pools(side="eval", **shared)
+        training, more = feedback_pools(side="train", **shared)
+        return heldout, training, {**queries, **more}
 
 
 def report(metrics: dict[str, Any]) -> str:
