@@ -134,6 +134,6 @@ def test_held_out_feedback_becomes_labelled_pools_of_the_sources_shown(users) ->
     training, _ = feedback_pools(side="train")
     assert pools and training and len(pools) + len(training) == 30
     for pool in pools:
-        assert [c.text for c in pool.candidates][0].startswith("Yes")
+        assert pool.candidates[0].text.startswith("Yes")
         assert list(pool.relevant) == [pool.candidates[0].external_id]  # the cited source of a helpful answer
         assert queries[pool.question_id].startswith("Question number")
