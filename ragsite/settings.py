@@ -208,6 +208,10 @@ RERANKER_MODEL = env_str("RERANKER_MODEL", "bundled:ms-marco-MiniLM-L-12-v2-int8
 RERANK_DTYPE = env_str("RERANK_DTYPE", "float32")
 # How often each process looks for a newly activated (or rolled back) fine-tuned reranker version.
 RERANKER_VERSION_CHECK_SECONDS = env_float("RERANKER_VERSION_CHECK_SECONDS", 10.0)
+# Fine-tuning from feedback: the share of questions kept out of training to judge on, and the nDCG@10 gain a
+# new version needs over the active one to be served.
+TUNING_EVAL_SHARE = env_float("TUNING_EVAL_SHARE", 0.2)
+TUNING_PROMOTION_MARGIN = env_float("TUNING_PROMOTION_MARGIN", 0.01)
 RERANK_MAX_TOKENS = env_int("RERANK_MAX_TOKENS", 512)
 RERANK_BATCH_SIZE = env_int("RERANK_BATCH_SIZE", 8)
 RERANK_THREADS = env_int("RERANK_THREADS", 0)

@@ -29,6 +29,8 @@ class RerankerVersion(models.Model):
     """
 
     class Status(models.TextChoices):
+        TRAINING = "training", "Training"
+        FAILED = "failed", "Training failed"
         CANDIDATE = "candidate", "Candidate (not yet judged)"
         ACTIVE = "active", "Active"
         REJECTED = "rejected", "Rejected"
@@ -41,6 +43,9 @@ class RerankerVersion(models.Model):
     manifest = models.JSONField(default=dict, blank=True)  # data counts, training settings, times
     metrics = models.JSONField(default=dict, blank=True)  # held-out figures of this and the active model, the gate
     verdict = models.TextField(blank=True)  # why it was promoted or rejected, in words
+    error = models.TextField(blank=True)  # why training failed
+    steps_done = models.PositiveIntegerField(default=0)  # training progress, for the admin
+    steps_total = models.PositiveIntegerField(default=0)
     # Its own Platt fit and the threshold chosen on that scale: another model's logits mean something else.
     platt_a = models.FloatField(null=True, blank=True)
     platt_b = models.FloatField(null=True, blank=True)

@@ -11,8 +11,8 @@ from retrieval.context import Scored
 from retrieval.models import RerankerVersion
 from retrieval.rerankers import bundled_onnx_dir
 from retrieval.selectors import reranker_current, reranker_version_active
-from tuning.services import Judging, version_activate, version_judge, version_register, version_rollback
 from tuning.training_set import Pair, write_pairs
+from tuning.versions import Judging, version_activate, version_judge, version_register, version_rollback
 
 pytestmark = pytest.mark.django_db
 

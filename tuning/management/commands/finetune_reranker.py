@@ -4,12 +4,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 from tqdm import tqdm
 
-from tuning.bases import BASES, base_model_dir
-from tuning.export import export_int8_onnx
-from tuning.training import TrainSettings, train
+from tuning.bases import BASES
+from tuning.building import folder_build, version_name
+from tuning.training import TrainSettings
 from tuning.training_set import read_pairs
 
 
@@ -32,16 +31,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["pairs"].exists():
             raise CommandError(f"No pairs at {options['pairs']}: run build_training_set first.")
-        try:
-            base = base_model_dir(options["base"])
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
         fields = ("epochs", "learning_rate", "batch_groups", "max_tokens", "negatives", "seed", "freeze_layers")
         train_options = TrainSettings(**{field: options[field] for field in fields})
         pairs = list(read_pairs(options["pairs"]))
-        started = timezone.now()
-        name = options["name"] or f"reranker-{started:%Y%m%d-%H%M%S}-{Path(options['base']).name}"
-        folder = settings.VAR_DIR / "models" / name
         with tqdm(unit="step", desc="training") as bar:
 
             def on_step(step: int, steps: int, loss: float) -> None:
@@ -49,27 +41,12 @@ class Command(BaseCommand):
                 bar.set_postfix(loss=f"{loss:.3f}")
                 bar.update(1)
 
-            report = train(base, folder / "torch", pairs, train_options, on_step)
-        export_int8_onnx(folder / "torch", folder / "onnx")
-        manifest = {
-            "name": name,
-            "base": options["base"],
-            "pairs_file": str(options["pairs"]),
-            "data": {side: counts(pairs, side) for side in ("train", "eval")},
-            "settings": train_options.__dict__,
-            "started": started.isoformat(),
-            "finished": timezone.now().isoformat(),
-            "training": report.as_dict(),
-        }
-        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+            try:
+                folder = folder_build(
+                    name=options["name"] or version_name(options["base"]), base=options["base"], pairs=pairs,
+                    options=train_options, on_step=on_step,
+                )  # fmt: skip
+            except ValueError as exc:  # an unknown base, or no training group in the pairs
+                raise CommandError(str(exc)) from exc
+        manifest = json.loads((folder / "manifest.json").read_text())
         self.stdout.write(json.dumps(manifest["training"], indent=2) + f"\nwritten {folder}")
-
-
-def counts(pairs: list[Any], side: str) -> dict[str, int]:
-    chosen = [p for p in pairs if p.split == side]
-    positives = sum(p.label for p in chosen)
-    return {
-        "questions": len({p.question_id for p in chosen}),
-        "positives": positives,
-        "negatives": len(chosen) - positives,
-    }

@@ -9,8 +9,8 @@ from tqdm import tqdm
 from retrieval.calibration import LabelledPool, load_pools
 from retrieval.evaluation import load_beir_split
 from tuning.measure import METRICS, cut
-from tuning.services import Judging, version_judge, version_register
 from tuning.training_set import feedback_pools, split_of
+from tuning.versions import Judging, version_judge, version_register
 
 
 class Command(BaseCommand):

@@ -1,0 +1,130 @@
+"""Writes on reranker versions: recording a trained one, its training progress, judging it against the active
+one, activation and rollback. A version is served only when it measured better on questions it never saw."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from retrieval.calibration import LabelledPool
+from retrieval.models import RerankerVersion
+from retrieval.rerankers import version_reranker
+from retrieval.selectors import forget_calibrations, reranker_current, reranker_pinned, reranker_version_active
+from tuning.measure import (
+    bootstrap_interval,
+    per_question_ndcg,
+    platt_fit,
+    ranking_metrics,
+    rescored,
+    threshold_figures,
+)
+
+Status = RerankerVersion.Status
+
+
+@dataclass(frozen=True)
+class Judging:
+    """What a version is judged on: held-out pools, training-side pools for its Platt fit, the questions' texts,
+    and the nDCG@10 margin it must win by."""
+
+    heldout: list[LabelledPool]
+    calibration: list[LabelledPool]
+    queries: dict[str, str]
+    margin: float = 0.01
+    on_pool: Callable[[], None] | None = None  # progress: called after each pool is scored
+
+
+def version_register(*, folder: Path) -> RerankerVersion:
+    """Record a trained version (finetune_reranker's folder) as a candidate."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    version, _ = RerankerVersion.objects.update_or_create(
+        name=manifest["name"],
+        defaults={
+            "base": manifest["base"], "folder": str(folder.resolve()), "manifest": manifest,
+            "status": Status.CANDIDATE, "error": "",
+        },
+    )  # fmt: skip
+    return version
+
+
+def version_progress(*, version_id: int, done: int, total: int) -> None:
+    RerankerVersion.objects.filter(pk=version_id).update(steps_done=done, steps_total=total)
+
+
+def version_fail(*, version_id: int, reason: str) -> None:
+    RerankerVersion.objects.filter(pk=version_id).update(status=Status.FAILED, error=reason)
+
+
+def version_judge(*, version: RerankerVersion, judging: Judging) -> RerankerVersion:
+    """Measure the version and the active reranker on the same held-out questions; activate the version only if
+    it wins nDCG@10 by the margin, else record it as rejected with its figures."""
+    active = reranker_version_active()
+    with reranker_pinned(active):
+        served = reranker_current()
+        assert served is not None, "RERANKER_BACKEND=none: there is no active reranker to judge against"
+        baseline = rescored(judging.heldout, judging.queries, served, judging.on_pool)
+    candidate = version_reranker(version.onnx_dir)
+    measured = rescored(judging.heldout, judging.queries, candidate, judging.on_pool)
+    a, b, threshold = platt_fit(rescored(judging.calibration, judging.queries, candidate, judging.on_pool))
+    gain = per_question_ndcg(measured) - per_question_ndcg(baseline)
+    metrics = {
+        "questions": len(judging.heldout),
+        "against": active.name if active else "shipped",
+        "hybrid": ranking_metrics(judging.heldout, reranked=False),
+        "active": ranking_metrics(baseline, reranked=True),
+        "candidate": ranking_metrics(measured, reranked=True),
+        "ndcg_gain": round(float(gain.mean()), 4),
+        "ndcg_gain_interval": bootstrap_interval(gain),
+        "questions_better_worse": [int((gain > 0).sum()), int((gain < 0).sum())],
+        "threshold": {"a": a, "b": b, "value": threshold, **threshold_figures(measured, a, b, threshold)},
+        "margin": judging.margin,
+    }
+    return _decide(version, metrics, (a, b, threshold))
+
+
+def _decide(version: RerankerVersion, metrics: dict[str, object], fit: tuple[float, float, float]) -> RerankerVersion:
+    gain, margin = float(metrics["ndcg_gain"]), float(metrics["margin"])  # type: ignore[arg-type]
+    version.metrics, (version.platt_a, version.platt_b, version.threshold) = metrics, fit
+    if gain >= margin:
+        version.verdict = f"Promoted: nDCG@10 {gain:+.4f} against {metrics['against']} (margin {margin:+.4f})."
+        version.save()
+        version_activate(version=version)
+        version.refresh_from_db()
+    else:
+        version.status = Status.REJECTED
+        version.verdict = f"Rejected: nDCG@10 {gain:+.4f} against {metrics['against']}, below the margin {margin:+.4f}."
+        version.save()
+    return version
+
+
+@transaction.atomic
+def version_activate(*, version: RerankerVersion) -> None:
+    """Serve this version from now on (every process within RERANKER_VERSION_CHECK_SECONDS); its activation
+    time is when it was first activated by a decision, the order rollback walks back."""
+    RerankerVersion.objects.filter(status=Status.ACTIVE).exclude(pk=version.pk).update(status=Status.RETIRED)
+    RerankerVersion.objects.filter(pk=version.pk).update(status=Status.ACTIVE, activated_at=timezone.now())
+    transaction.on_commit(forget_calibrations)
+
+
+@transaction.atomic
+def version_rollback() -> RerankerVersion | None:
+    """Back to the version activated before the current one, or to the shipped model; returns what now serves.
+
+    Rolling back again walks further back: activation times are kept, so history is never re-ordered.
+    """
+    current = RerankerVersion.objects.select_for_update().filter(status=Status.ACTIVE).first()
+    if current is None:
+        return None
+    RerankerVersion.objects.filter(pk=current.pk).update(status=Status.RETIRED)
+    previous = (
+        RerankerVersion.objects.filter(status=Status.RETIRED, activated_at__lt=current.activated_at)
+        .order_by("-activated_at")
+        .first()
+    )
+    if previous is not None:
+        RerankerVersion.objects.filter(pk=previous.pk).update(status=Status.ACTIVE)
+    transaction.on_commit(forget_calibrations)
+    return previous
