@@ -12,7 +12,10 @@ from django.utils import timezone
 from retrieval.calibration import LabelledPool
 from retrieval.models import RerankerVersion
 from retrieval.rerankers import version_reranker
+from retrieval.scoring import Calibration
 from retrieval.selectors import forget_calibrations, reranker_current, reranker_pinned, reranker_version_active
+from tuning.gate import POOLS as GATE_POOLS
+from tuning.gate import gate_measure
 from tuning.measure import (
     bootstrap_interval,
     per_question_ndcg,
@@ -35,6 +38,7 @@ class Judging:
     queries: dict[str, str]
     margin: float = 0.01
     on_pool: Callable[[], None] | None = None  # progress: called after each pool is scored
+    gate_pools: Path = GATE_POOLS  # the demo regression gate's stored pools
 
 
 def version_register(*, folder: Path) -> RerankerVersion:
@@ -80,6 +84,7 @@ def version_judge(*, version: RerankerVersion, judging: Judging) -> RerankerVers
         "ndcg_gain_interval": bootstrap_interval(gain),
         "questions_better_worse": [int((gain > 0).sum()), int((gain < 0).sum())],
         "threshold": {"a": a, "b": b, "value": threshold, **threshold_figures(measured, a, b, threshold)},
+        "gate": gate_measure(candidate, Calibration(a, b, threshold), judging.gate_pools, judging.on_pool),
         "margin": judging.margin,
     }
     return _decide(version, metrics, (a, b, threshold))
@@ -87,15 +92,21 @@ def version_judge(*, version: RerankerVersion, judging: Judging) -> RerankerVers
 
 def _decide(version: RerankerVersion, metrics: dict[str, object], fit: tuple[float, float, float]) -> RerankerVersion:
     gain, margin = float(metrics["ndcg_gain"]), float(metrics["margin"])  # type: ignore[arg-type]
+    gate: dict[str, float] = metrics["gate"]  # type: ignore[assignment]
     version.metrics, (version.platt_a, version.platt_b, version.threshold) = metrics, fit
-    if gain >= margin:
-        version.verdict = f"Promoted: nDCG@10 {gain:+.4f} against {metrics['against']} (margin {margin:+.4f})."
+    said = (
+        f"nDCG@10 {gain:+.4f} against {metrics['against']} (margin {margin:+.4f}); demo gate first "
+        f"{gate['first']:.3f}, context {gate['context']:.3f}, refused {gate['refused']:.3f} "
+        f"({'passed' if gate['passes'] else 'failed'})."
+    )
+    if gain >= margin and gate["passes"]:
+        version.verdict = f"Promoted: {said}"
         version.save()
         version_activate(version=version)
         version.refresh_from_db()
     else:
         version.status = Status.REJECTED
-        version.verdict = f"Rejected: nDCG@10 {gain:+.4f} against {metrics['against']}, below the margin {margin:+.4f}."
+        version.verdict = f"Rejected: {said}"
         version.save()
     return version
 

@@ -17,12 +17,11 @@ import pytest
 
 from demo.questions import ANSWERABLE, DOCUMENT_WORDS, UNCOVERED
 from retrieval.selectors import retrieve
+from tuning.gate import BARS
 
 pytestmark = pytest.mark.django_db
 
-FIRST_GATE = 66 / 69
-CONTEXT_GATE = 42 / 69
-REFUSED_GATE = 14 / 22
+FIRST_GATE, CONTEXT_GATE, REFUSED_GATE = BARS["first"], BARS["context"], BARS["refused"]
 
 
 @dataclass

@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from retrieval.calibration import LabelledPool, load_pools
 from retrieval.evaluation import load_beir_split
+from tuning.gate import gate_questions
 from tuning.measure import METRICS, cut
 from tuning.training_set import feedback_pools, split_of
 from tuning.versions import Judging, version_judge, version_register
@@ -47,7 +48,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"{len(heldout)} held-out questions, Platt fit on {len(calibration)} training-side ones")
         version = version_register(folder=folder)
-        with tqdm(desc="judging", unit="question", total=2 * len(heldout) + len(calibration)) as bar:
+        with tqdm(
+            desc="judging", unit="question", total=2 * len(heldout) + len(calibration) + len(gate_questions())
+        ) as bar:
             judging = Judging(heldout, calibration, queries, options["margin"], on_pool=lambda: bar.update(1))
             version = version_judge(version=version, judging=judging)
         self.stdout.write(report(version.metrics) + f"\n{version.verdict}")
@@ -85,5 +88,10 @@ def report(metrics: dict[str, Any]) -> str:
         f"its threshold {threshold['value']} (Platt a={threshold['a']:.4f} b={threshold['b']:.4f}): precision "
         f"{threshold['precision']}, recall {threshold['recall']}, questions keeping context "
         f"{threshold['questions_with_context']}"
+    )
+    gate = metrics["gate"]
+    lines.append(
+        f"demo gate: first {gate['first']:.4f}, context {gate['context']:.4f}, refused {gate['refused']:.4f} "
+        f"({'passes' if gate['passes'] else 'fails'})"
     )
     return "\n".join(lines)
