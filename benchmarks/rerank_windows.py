@@ -44,7 +44,8 @@ def main() -> None:
     from retrieval.context import Scored
     from retrieval.evaluation import load_beir_split
     from retrieval.metrics import documents_by_best_chunk, ndcg_at, percentile
-    from retrieval.rerankers import get_reranker
+    from retrieval.models import RerankerVersion
+    from retrieval.rerankers import get_reranker, version_reranker
     from retrieval.scoring import Calibration, WindowPlan, apply_rerank, score_pool
     from retrieval.selectors import retrieve
 
@@ -53,12 +54,14 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--depth", type=int, default=settings.RETRIEVAL_POOL)
     parser.add_argument("--plans", default="", help="sentences/stride/max/chunk-weight,... (default: the list above)")
+    parser.add_argument("--reranker-version", default="", help="a fine-tuned version's name (default: the shipped)")
     args = parser.parse_args()
     plans = [tuple(float(x) for x in p.split("/")) for p in args.plans.split(",") if p] or PLANS
     split = load_beir_split(args.directory, "train")
     query_ids = list(split.queries)[: args.queries]
     pools = {q: retrieve(split.queries[q], pool=args.depth, rerank=False).candidates for q in query_ids}
-    reranker = Counting(get_reranker())
+    version = RerankerVersion.objects.get(name=args.reranker_version) if args.reranker_version else None
+    reranker = Counting(get_reranker() if version is None else version_reranker(version.onnx_dir))
     reranker.score("warm up", ["a short passage"] * 8)
     rows = []
     for sentences, stride, cap, chunk_weight in plans:
@@ -84,7 +87,8 @@ def main() -> None:
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     result = {"queries": len(query_ids), "depth": args.depth, "reranker": reranker.name, "rows": rows}
-    (out / f"rerank_windows-depth{args.depth}.json").write_text(json.dumps(result, indent=2))
+    suffix = f"-{args.reranker_version}" if args.reranker_version else ""
+    (out / f"rerank_windows-depth{args.depth}{suffix}.json").write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
