@@ -4,9 +4,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Tags, register
+from django.db import DatabaseError
 
 from ingestion.embedding import EmbeddingConfigError, model_location
+from retrieval.models import RerankerVersion
 from retrieval.rerankers import BACKENDS, BUNDLED_ONNX, bundled_onnx_dir
 
 # (setting, lowest, highest) for the numbers that can be wrong; None: no bound on that side.
@@ -78,3 +80,25 @@ def _onnx_model_errors(model: str) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.database)
+def check_active_reranker_version(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The active fine-tuned version's files must be where it says: without them every question falls back."""
+    try:
+        active = RerankerVersion.objects.filter(status=RerankerVersion.Status.ACTIVE).first()
+    except DatabaseError:  # not migrated yet, or no database: other checks say so
+        return []
+    if active is None:
+        return []
+    folder = Path(active.onnx_dir)
+    missing = [name for name in ("model.onnx", "tokenizer.json") if not (folder / name).is_file()]
+    if not missing:
+        return []
+    return [
+        Error(
+            f"The active reranker version {active.name!r} has no {' or '.join(missing)} in {folder}.",
+            hint="Restore its folder, or roll back in the admin (Reranker versions) to the version before it.",
+            id="retrieval.E013",
+        )
+    ]

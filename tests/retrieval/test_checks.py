@@ -70,3 +70,14 @@ def test_a_value_of_the_wrong_kind_stops_the_start_naming_the_variable(name, val
     )
     assert done.returncode != 0
     assert name in done.stderr.splitlines()[-1] and repr(value) in done.stderr.splitlines()[-1]
+
+
+@pytest.mark.django_db
+def test_an_active_version_without_its_model_files_stops_the_start_naming_it(tmp_path) -> None:
+    from retrieval.checks import check_active_reranker_version
+    from retrieval.models import RerankerVersion
+
+    assert check_active_reranker_version() == []
+    RerankerVersion.objects.create(name="gone", base="shipped", folder=str(tmp_path / "gone"), status="active")
+    errors = check_active_reranker_version()
+    assert len(errors) == 1 and "'gone'" in errors[0].msg and "roll back" in (errors[0].hint or "")
