@@ -7,13 +7,15 @@ from pathlib import Path
 
 def export_int8_onnx(torch_dir: Path, out: Path) -> Path:
     """model.onnx (int8, dynamic quantisation of the weights) and tokenizer.json (no padding) in `out`."""
-    import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModelForSequenceClassification
 
-    model = AutoModelForSequenceClassification.from_pretrained(torch_dir, num_labels=1).eval()
+    # Eager attention: exported through SDPA the graph served ~50% slower than the shipped model (1,960 against
+    # 1,304 ms p50 for 50 SciFact candidates); eager exports as fast as it (1,277 ms).
+    model = AutoModelForSequenceClassification.from_pretrained(
+        torch_dir, num_labels=1, attn_implementation="eager"
+    ).eval()
     out.mkdir(parents=True, exist_ok=True)
     names = ["input_ids", "attention_mask", "token_type_ids"]
     example = torch.ones((2, 8), dtype=torch.long)
@@ -23,15 +25,8 @@ def export_int8_onnx(torch_dir: Path, out: Path) -> Path:
         input_names=names, output_names=["logits"], opset_version=17, dynamo=False,
         dynamic_axes={**{name: {0: "batch", 1: "sequence"} for name in names}, "logits": {0: "batch"}},
     )  # fmt: skip
-    # Fuse attention, layer norms and GELU first (as the shipped export was): the plain export serves slower.
-    fused_path = out / "model-fused.onnx"
-    optimize_model(str(float_path), model_type="bert", num_heads=0, hidden_size=0).save_model_to_file(str(fused_path))
-    quantize_dynamic(  # fused (contrib) ops hide their types from shape inference: they are float
-        str(fused_path), str(out / "model.onnx"), weight_type=QuantType.QInt8,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )  # fmt: skip
+    quantize_dynamic(str(float_path), str(out / "model.onnx"), weight_type=QuantType.QInt8)
     float_path.unlink()
-    fused_path.unlink()
     tokenizer = json.loads((torch_dir / "tokenizer.json").read_text())
     tokenizer["padding"] = None  # the backend pads each batch to its longest pair
     (out / "tokenizer.json").write_text(json.dumps(tokenizer))
