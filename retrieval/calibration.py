@@ -49,6 +49,11 @@ def _log_loss(params: np.ndarray, logits: np.ndarray, targets: np.ndarray) -> fl
     return float(np.mean(np.logaddexp(0.0, z) - targets * z))
 
 
+def pools_file(folder: Path, collection: Path, split: str, depth: int) -> Path:
+    """Where evaluate stores a BEIR split's reranked pools, and where the tuning commands look for them."""
+    return folder / f"pools-{collection.name}-{split}-{depth}.jsonl"
+
+
 def save_pools(pools: list[LabelledPool], path: Path) -> None:
     """The reranked pools with their labels, so calibration can be refitted without reranking again."""
     with path.open("w", encoding="utf-8") as out:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from retrieval.calibration import LabelledPool, save_pools
+from retrieval.calibration import LabelledPool, pools_file, save_pools
 from retrieval.context import Scored
 from retrieval.evaluation import MODES, BeirSplit, evaluate, load_beir_split
 from retrieval.models import RerankerVersion
@@ -89,8 +89,9 @@ class Command(BaseCommand):
         report["reranker_version"] = version.name if version else "shipped"
         out: Path = options["out"]
         out.mkdir(parents=True, exist_ok=True)
-        stem = f"{options['beir'].name}-{options['split']}" + (f"-{version.name}" if version else "")
-        save_pools(pools, out / f"pools-{stem}-{max(depths)}.jsonl")
+        measured = options["split"] + (f"-{version.name}" if version else "")  # a version's pools apart
+        stem = f"{options['beir'].name}-{measured}"
+        save_pools(pools, pools_file(out, options["beir"], measured, max(depths)))
         (out / f"{stem}.json").write_text(json.dumps(report, indent=2))
         plot(report, depths, out / f"{stem}.png")
         self.stdout.write(table(report, depths))

@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from retrieval.calibration import load_pools
+from retrieval.calibration import load_pools, pools_file
 from retrieval.evaluation import load_beir_split
 from tuning.training_set import Pair, beir_pairs, feedback_pairs, write_pairs
 
@@ -45,8 +45,8 @@ class Command(BaseCommand):
     def _beir(self, options: dict[str, Any], shared: dict[str, Any]) -> list[Pair]:
         directory: Path = options["beir"]
         split = load_beir_split(directory, options["split"])
-        pools_path = options["pools"] or settings.VAR_DIR / "evaluation" / (
-            f"pools-{directory.name}-{options['split']}-{settings.RETRIEVAL_POOL}.jsonl"
+        pools_path = options["pools"] or pools_file(
+            settings.VAR_DIR / "evaluation", directory, options["split"], settings.RETRIEVAL_POOL
         )
         if not pools_path.exists():
             raise CommandError(

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from retrieval.calibration import LabelledPool, load_pools
+from retrieval.calibration import LabelledPool, load_pools, pools_file
 from retrieval.evaluation import load_beir_split
 from tuning.gate import gate_questions
 from tuning.measure import METRICS, cut
@@ -57,8 +57,8 @@ class Command(BaseCommand):
 
     def _beir(self, options: dict[str, Any]) -> tuple[list[LabelledPool], list[LabelledPool], dict[str, str]]:
         split = load_beir_split(options["beir"], options["split"])
-        pools_path = options["pools"] or settings.VAR_DIR / "evaluation" / (
-            f"pools-{options['beir'].name}-{options['split']}-50.jsonl"
+        pools_path = options["pools"] or pools_file(
+            settings.VAR_DIR / "evaluation", options["beir"], options["split"], 50
         )
         pools = cut(load_pools(pools_path), options["depth"])
         side = {p.question_id: split_of(p.question_id, eval_share=options["eval_share"], seed=options["seed"])
