@@ -28,8 +28,8 @@ def cut(pools: list[LabelledPool], depth: int) -> list[LabelledPool]:
 def rescored(
     pools: list[LabelledPool], queries: dict[str, str], reranker: Reranker, on_pool: Callable[[], None] | None = None
 ) -> list[LabelledPool]:
-    """Copies of the pools scored by this reranker, whole chunks and windows both (any chunk weight measurable)."""
-    plan = window_plan().scoring_both()
+    """Copies of the pools scored by this reranker with the configured window plan (what serving scores)."""
+    plan = window_plan()
     out = []
     for pool in pools:
         candidates = [Scored(**vars(c)) for c in pool.candidates]
