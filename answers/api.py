@@ -12,7 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 from answers.forms import AskForm, FeedbackForm, PassageMarkForm
 from answers.models import ApiToken
 from answers.ratelimit import over_limit, rate_key
-from answers.selectors import answer_for_user, passage_for_user
+from answers.selectors import answer_for_user, passage_for_user, passages_visible
 from answers.serialize import answer_with_passages
 from answers.services import answer_complete, answer_stream, feedback_set, passage_mark_set
 from answers.streaming import stream_response
@@ -48,6 +48,7 @@ api.add_router("/documents", documents_router)
 class AskIn(Schema):
     question: str
     stream: bool = False
+    collections: list[int] = []  # none: every collection the asker may read
 
 
 class FeedbackIn(Schema):
@@ -68,23 +69,25 @@ class FeedbackOut(Schema):
     comment: str
 
 
-def _question(text: str) -> str:
-    """The question, validated by the page's own form, so both refuse the same input with the same words."""
-    form = AskForm({"question": text})
+def _parsed(request: HttpRequest, payload: AskIn) -> dict[str, Any]:
+    """The question and collections, validated by the page's own form, so both refuse the same input with the
+    same words (a collection the asker may not read is refused exactly like one that does not exist)."""
+    form = AskForm({"question": payload.question, "collections": payload.collections}, user=request.user)
     if not form.is_valid():
-        raise HttpError(400, " ".join(str(e) for e in form.errors["question"]))
-    return str(form.cleaned_data["question"])
+        raise HttpError(400, form.error_text())
+    return form.cleaned_data
 
 
 @api.post("/ask", summary="Ask a question; with stream=true the answer comes as server-sent events")
 def ask(request: HttpRequest, payload: AskIn) -> Any:
-    question = _question(payload.question)
+    asked = _parsed(request, payload)
     if over_limit(rate_key(request)):
         raise HttpError(429, "Too many questions; please wait a minute.")
     if payload.stream:
-        events = answer_stream(question=question, user=request.user)
+        events = answer_stream(question=asked["question"], user=request.user, collections=asked["collections"])
         return stream_response(e.as_sse() for e in events)
-    return answer_with_passages(answer_complete(question=question, user=request.user))
+    answer = answer_complete(question=asked["question"], user=request.user, collections=asked["collections"])
+    return answer_with_passages(answer, passages_visible(answer=answer, user=request.user))
 
 
 @api.get("/answers/{answer_id}", summary="An answer with its passages and citations")
@@ -92,7 +95,7 @@ def get_answer(request: HttpRequest, answer_id: int) -> Any:
     answer = answer_for_user(answer_id=answer_id, user=request.user)
     if answer is None:
         raise HttpError(404, "No such answer.")  # a foreign answer looks like a missing one
-    return answer_with_passages(answer)
+    return answer_with_passages(answer, passages_visible(answer=answer, user=request.user))
 
 
 @api.post("/answers/{answer_id}/feedback", response=FeedbackOut, summary="Thumbs up (1) or down (-1)")

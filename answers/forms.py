@@ -1,5 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
+
+from ingestion.selectors import Asker, collections_readable
 
 
 class AskForm(forms.Form):
@@ -14,6 +18,24 @@ class AskForm(forms.Form):
             ),
         },
     )
+    collections = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Search in",
+        help_text="None ticked: every collection you may read.",
+        # The same words for a collection that does not exist and one the asker may not read: nothing leaks.
+        error_messages={"invalid_choice": "%(value)s is not a collection you can search."},
+    )
+
+    def __init__(self, *args: Any, user: Asker, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["collections"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(c.pk, c.name) for c in collections_readable(user=user)]
+
+    def error_text(self) -> str:
+        return " ".join(str(e) for errors in self.errors.values() for e in errors)
 
 
 class FeedbackForm(forms.Form):

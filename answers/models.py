@@ -18,6 +18,8 @@ class Answer(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     question = models.TextField()
+    # The collections this question searched (those the asker chose, of those they could read at the time).
+    collections = models.ManyToManyField("ingestion.Collection", blank=True, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.STREAMING)
     mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.NONE)
     raw_answer = models.TextField(blank=True)

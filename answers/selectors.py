@@ -4,6 +4,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from answers.models import Answer, AnswerPassage, PassageMark
+from ingestion.selectors import collections_readable
 
 
 def answers_recent(*, user: User | AnonymousUser, limit: int = 10) -> QuerySet[Answer]:
@@ -27,10 +28,19 @@ def answer_for_user(
     return None
 
 
+def passages_visible(*, answer: Answer, user: User | AnonymousUser) -> list[AnswerPassage]:
+    """The answer's passages whose document this user may read now: access withdrawn later hides them from old
+    answers too, and so does the document's deletion (nothing says who may read it any more)."""
+    readable = collections_readable(user=user)
+    return list(answer.passages.filter(document__collection__in=readable).order_by("number"))
+
+
 def passage_for_user(*, answer_id: int, number: int, user: User | AnonymousUser) -> AnswerPassage | None:
-    """A source of an answer this user may see (answer_for_user's rule), or None."""
+    """A source of an answer this user may see (answer_for_user's rule) from a collection they may read, or None."""
     answer = answer_for_user(answer_id=answer_id, user=user)
-    return None if answer is None else answer.passages.filter(number=number).first()
+    if answer is None:
+        return None
+    return next((p for p in passages_visible(answer=answer, user=user) if p.number == number), None)
 
 
 def marks_of(*, answer: Answer, user: User | AnonymousUser) -> dict[int, bool]:

@@ -1,6 +1,7 @@
 """Answers and their passages in and out: the one place a retrieved Passage becomes a stored AnswerPassage, and
 stored ones become JSON for the page, the API and the feedback export."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from answers.models import Answer, AnswerPassage
@@ -29,14 +30,17 @@ def answer_passage_of(passage: Passage, *, answer: Answer, number: int, given: b
     )
 
 
-def answer_data(answer: Answer) -> dict[str, Any]:
+def answer_data(answer: Answer, *, shown: Iterable[AnswerPassage] | None = None) -> dict[str, Any]:
+    """The answer; with shown (the passages this reader may see), citations of any other passage are left out."""
+    numbers = None if shown is None else {p.number for p in shown}
     return {
         "id": answer.pk,
         "question": answer.question,
         "status": answer.status,
         "mode": answer.mode,
         "answer": answer.answer,
-        "citations": answer.citations,
+        "citations": [c for c in answer.citations if numbers is None or c["number"] in numbers],
+        "collections": sorted(c.pk for c in answer.collections.all()),
         "invalid_citations": answer.invalid_citations,
         "error": answer.error and "The answer could not be completed.",
         "timings_ms": answer.timings_ms,
@@ -49,12 +53,13 @@ def passage_data(passage: AnswerPassage) -> dict[str, Any]:
     return {name: getattr(passage, name) for name in SHOWN_FIELDS}
 
 
-def passages_data(answer: Answer) -> list[dict[str, Any]]:
-    return [passage_data(p) for p in answer.passages.all()]
+def passages_data(passages: Iterable[AnswerPassage]) -> list[dict[str, Any]]:
+    return [passage_data(p) for p in passages]
 
 
-def answer_with_passages(answer: Answer) -> dict[str, Any]:
-    return {**answer_data(answer), "passages": passages_data(answer)}
+def answer_with_passages(answer: Answer, passages: list[AnswerPassage]) -> dict[str, Any]:
+    """The answer with the passages its reader may see (answers.selectors.passages_visible)."""
+    return {**answer_data(answer, shown=passages), "passages": passages_data(passages)}
 
 
 def passage_record(passage: AnswerPassage, *, cited: bool) -> dict[str, Any]:

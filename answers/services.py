@@ -3,7 +3,7 @@
 import json
 import logging
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from answers.llm import LLMError, StreamStats, llm_configured, stream_chat
 from answers.models import Answer, AnswerPassage, Feedback, PassageMark
 from answers.prompts import build_messages
 from answers.serialize import answer_data, answer_passage_of, passages_data
+from ingestion.selectors import collection_ids_readable
 from retrieval.context import Passage
 from retrieval.selectors import retrieve
 
@@ -39,22 +40,28 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
-def answer_stream(*, question: str, user: User | AnonymousUser | None) -> Generator[Event, None, None]:
-    """Answer a question, yielding events as the answer forms; everything is stored on the Answer."""
+def answer_stream(
+    *, question: str, user: User | AnonymousUser | None, collections: Sequence[int] = ()
+) -> Generator[Event, None, None]:
+    """Answer a question from the chosen collections (none chosen: all), of those the asker may read; yielding
+    events as the answer forms; everything is stored on the Answer, with the collections searched."""
     started = time.perf_counter()
     owner = user if user is not None and user.is_authenticated else None
+    readable = collection_ids_readable(user=user)
+    searched = [pk for pk in readable if pk in collections] if collections else readable
     answer = Answer.objects.create(question=question, user=owner)
+    answer.collections.set(searched)
     try:
         yield Event("answer", {"id": answer.pk})
-        yield from _answer_events(answer, question, started)
+        yield from _answer_events(answer, question, searched, started)
     finally:
         if answer.status == Answer.Status.STREAMING:  # the client went away, or something unforeseen broke
             _finish(answer, status=Answer.Status.FAILED, error="The answer was interrupted before it was complete.")
 
 
-def _answer_events(answer: Answer, question: str, started: float) -> Iterator[Event]:
+def _answer_events(answer: Answer, question: str, searched: list[int], started: float) -> Iterator[Event]:
     try:
-        result = retrieve(question)
+        result = retrieve(question, collections=searched)
     except Exception as exc:  # database or model down: the question is kept with its error
         logger.exception("retrieval failed")
         _finish(answer, status=Answer.Status.FAILED, error=f"Search failed: {type(exc).__name__}: {exc}"[:2000])
@@ -69,13 +76,13 @@ def _answer_events(answer: Answer, question: str, started: float) -> Iterator[Ev
     if result.nothing_relevant:
         closest = [Passage.of(c) for c in result.candidates[:CLOSEST_SHOWN]]
         _store_passages(answer, closest, given=False)
-        yield Event("sources", {"passages": passages_data(answer), "given": False})
+        yield Event("sources", {"passages": passages_data(answer.passages.all()), "given": False})
         _finish(answer, status=Answer.Status.NO_CONTEXT, text=NOT_COVERED, started=started)
         yield Event("token", {"text": NOT_COVERED})
         yield Event("done", answer_data(answer))
         return
     _store_passages(answer, result.context, given=True)
-    yield Event("sources", {"passages": passages_data(answer), "given": True})
+    yield Event("sources", {"passages": passages_data(answer.passages.all()), "given": True})
     if llm_configured():
         yield from _written_answer(answer, question, result.context, started)
     else:
@@ -149,10 +156,10 @@ def _finish(
     answer.save()
 
 
-def answer_complete(*, question: str, user: User | AnonymousUser | None) -> Answer:
+def answer_complete(*, question: str, user: User | AnonymousUser | None, collections: Sequence[int] = ()) -> Answer:
     """The whole answer at once (the API without streaming)."""
     answer_id = 0
-    for event in answer_stream(question=question, user=user):
+    for event in answer_stream(question=question, user=user, collections=collections):
         if event.name == "answer":
             answer_id = int(event.data["id"])
     return Answer.objects.get(pk=answer_id)

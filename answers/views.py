@@ -13,11 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from answers.forms import AskForm, FeedbackForm, PassageMarkForm
 from answers.ratelimit import over_limit, rate_key
-from answers.selectors import answer_for_user, answers_recent, marks_of, passage_for_user
+from answers.selectors import answer_for_user, answers_recent, marks_of, passage_for_user, passages_visible
 from answers.serialize import answer_data, passages_data
 from answers.services import Event, answer_stream, feedback_set, passage_mark_set
 from answers.streaming import stream_response
-from ingestion.models import Document
+from ingestion.selectors import document_readable
 
 View = Callable[..., HttpResponseBase]
 
@@ -51,23 +51,25 @@ def sse(events: Iterator[Event], request: HttpRequest) -> Iterator[str]:
 @require_GET
 @questions_allowed
 def ask_page(request: HttpRequest) -> HttpResponse:
-    context = {"form": AskForm(), "recent": answers_recent(user=request.user)}
+    context = {"form": AskForm(user=request.user), "recent": answers_recent(user=request.user)}
     return render(request, "answers/ask.html", context)
 
 
 @require_POST
 @questions_allowed
 def ask_stream(request: HttpRequest) -> HttpResponseBase:
-    form = AskForm(request.POST)
+    form = AskForm(request.POST, user=request.user)
     if not form.is_valid():
-        return JsonResponse({"error": " ".join(str(e) for e in form.errors["question"])}, status=400)
+        return JsonResponse({"error": form.error_text()}, status=400)
     if over_limit(rate_key(request)):
         return JsonResponse({"error": "Too many questions; please wait a minute."}, status=429)
     if not request.user.is_authenticated:
         # The session cookie goes out with the headers, before the stream adds this answer to the session.
         request.session["answer_ids"] = request.session.get("answer_ids", [])
         request.session.save()
-    events = answer_stream(question=form.cleaned_data["question"], user=request.user)
+    events = answer_stream(
+        question=form.cleaned_data["question"], user=request.user, collections=form.cleaned_data["collections"]
+    )
     return stream_response(sse(events, request))
 
 
@@ -77,12 +79,13 @@ def answer_page(request: HttpRequest, answer_id: int) -> HttpResponse:
     answer = answer_for_user(answer_id=answer_id, user=request.user, session_answer_ids=session_answers(request))
     if answer is None:
         raise Http404("No such answer.")
+    shown = passages_visible(answer=answer, user=request.user)
     context = {
-        "form": AskForm(initial={"question": answer.question}),
+        "form": AskForm(initial={"question": answer.question}, user=request.user),
         "answer": answer,
         "answer_json": {
-            "answer": answer_data(answer),
-            "passages": passages_data(answer),
+            "answer": answer_data(answer, shown=shown),
+            "passages": passages_data(shown),
             "marks": marks_of(answer=answer, user=request.user),
         },
         "recent": answers_recent(user=request.user),
@@ -124,7 +127,7 @@ def passage_mark(request: HttpRequest, answer_id: int, number: int) -> HttpRespo
 @questions_allowed
 def document_file(request: HttpRequest, document_id: int) -> HttpResponseBase:
     """The original file; a PDF opens in the browser (the link adds #page=N), other types download."""
-    document = Document.objects.filter(pk=document_id).first()
+    document = document_readable(document_id=document_id, user=request.user)
     if document is None or not document.file:
         raise Http404("No such document.")
     inline = document.content_type == "application/pdf"

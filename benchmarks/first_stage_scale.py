@@ -41,6 +41,7 @@ def measure(split: Any, vectors: dict[str, list[float]], share: float, max_ranke
             question=question, vector=vectors[query_id], languages=languages_in_use(),
             k_dense=settings.RETRIEVAL_K_DENSE, k_text=settings.RETRIEVAL_K_TEXT, pool=settings.RETRIEVAL_POOL,
             rrf_k=settings.RRF_K, max_term_share=share, max_ranked=max_ranked, ef_search=settings.HNSW_EF_SEARCH,
+            collections="all",
         )  # fmt: skip
         latencies.append((time.perf_counter() - started) * 1000)
         result = scores(documents_by_best_chunk(c.external_id for c in found), split.qrels[query_id], 50)

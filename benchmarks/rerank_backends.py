@@ -61,7 +61,9 @@ def main() -> None:
         "st fp32": SentenceTransformersCrossEncoder(str(args.torch_copy), window, batch, "float32"),
         "st bf16": SentenceTransformersCrossEncoder(str(args.torch_copy), window, batch, "bfloat16"),
     }
-    pools = {q: retrieve(split.queries[q], pool=max(depths), rerank=False).candidates for q in query_ids}
+    pools = {
+        q: retrieve(split.queries[q], pool=max(depths), rerank=False, collections="all").candidates for q in query_ids
+    }
     for backend in backends.values():  # warm up: first calls allocate
         backend.score("warm up", ["a short passage"] * 8)
     times: dict[str, dict[int, list[float]]] = {name: {d: [] for d in depths} for name in backends}

@@ -59,7 +59,9 @@ def main() -> None:
     plans = [tuple(float(x) for x in p.split("/")) for p in args.plans.split(",") if p] or PLANS
     split = load_beir_split(args.directory, "train")
     query_ids = list(split.queries)[: args.queries]
-    pools = {q: retrieve(split.queries[q], pool=args.depth, rerank=False).candidates for q in query_ids}
+    pools = {
+        q: retrieve(split.queries[q], pool=args.depth, rerank=False, collections="all").candidates for q in query_ids
+    }
     version = RerankerVersion.objects.get(name=args.reranker_version) if args.reranker_version else None
     reranker = Counting(get_reranker() if version is None else version_reranker(version.onnx_dir))
     reranker.score("warm up", ["a short passage"] * 8)

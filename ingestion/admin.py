@@ -9,10 +9,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ingestion.forms import UploadForm
-from ingestion.models import Chunk, Document
+from ingestion.forms import MoveForm, UploadForm
+from ingestion.models import Chunk, Collection, Document
 from ingestion.selectors import documents_active
-from ingestion.services import document_create, document_delete, document_reingest, human_size
+from ingestion.services import document_create, document_delete, document_reingest, documents_move, human_size
 
 
 class ChunkInline(admin.TabularInline):
@@ -27,12 +27,12 @@ class ChunkInline(admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ("title", "status_badge", "progress", "short_error", "content_type", "size", "page_count",
-                    "uploaded_by", "created_at")  # fmt: skip
-    list_filter = ("status", "content_type", "language")
+    list_display = ("title", "collection", "status_badge", "progress", "short_error", "content_type", "size",
+                    "page_count", "uploaded_by", "created_at")  # fmt: skip
+    list_filter = ("collection", "status", "content_type", "language")
     search_fields = ("title", "original_name", "external_id", "sha256")
-    actions = ["reingest_selected", "delete_selected_documents"]
-    readonly_fields = ("original_name", "file", "sha256", "content_type", "size_bytes", "status", "error",
+    actions = ["reingest_selected", "move_selected", "delete_selected_documents"]
+    readonly_fields = ("collection", "original_name", "file", "sha256", "content_type", "size_bytes", "status", "error",
                        "chunks_done", "chunks_total", "page_count", "attempts", "uploaded_by", "external_id",
                        "created_at", "updated_at", "started_at", "finished_at")  # fmt: skip
     fields = ("title", "language", *readonly_fields)
@@ -74,6 +74,7 @@ class DocumentAdmin(admin.ModelAdmin):
                     size=upload.size,
                     uploaded_by=request.user,
                     language=form.cleaned_data["language"],
+                    collection=form.cleaned_data["collection"],
                 )
                 level = messages.SUCCESS if outcome.created and outcome.queued is not False else messages.WARNING
                 messages.add_message(request, level, outcome.message)
@@ -92,6 +93,18 @@ class DocumentAdmin(admin.ModelAdmin):
             document_reingest(document=document)
         self.message_user(request, f"{queryset.count()} document(s) queued for ingestion again.")
 
+    @admin.action(description="Move selected documents to another collection")
+    def move_selected(self, request: HttpRequest, queryset: QuerySet[Document]) -> HttpResponse | None:
+        """A second step asks where to; the chunks move with their documents (one statement, see the migration)."""
+        form = MoveForm(request.POST if "collection" in request.POST else None)
+        if form.is_valid():
+            moved = documents_move(documents=queryset, collection=form.cleaned_data["collection"])
+            self.message_user(request, f"{moved} document(s) moved to {form.cleaned_data['collection']}.")
+            return None
+        context = {**self.admin_site.each_context(request), "form": form, "documents": queryset,
+                   "opts": self.model._meta, "title": "Move documents"}  # fmt: skip
+        return render(request, "admin/ingestion/document/move.html", context)
+
     @admin.action(description="Delete selected documents (with their chunks and files)")
     def delete_selected_documents(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         count = 0
@@ -106,3 +119,20 @@ class DocumentAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         for document in queryset:
             document_delete(document=document)
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "access", "is_default", "document_count")
+    list_filter = ("access",)
+    search_fields = ("name",)
+    filter_horizontal = ("groups", "users")
+    fields = ("name", "description", "access", "groups", "users")
+
+    @admin.display(description="Documents")
+    def document_count(self, obj: Collection) -> int:
+        return obj.documents.count()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Collection | None = None) -> bool:
+        """The default collection stays (uploads without a choice go there); others only when empty (PROTECT)."""
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_default)

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from ingestion.models import TEXT_SEARCH_LANGUAGES
+from ingestion.models import TEXT_SEARCH_LANGUAGES, Collection
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -37,3 +37,15 @@ class UploadForm(forms.Form):
         initial=settings.DEFAULT_TEXT_SEARCH_LANGUAGE,
         help_text="The language of the documents, for full-text search (stemming and stop words).",
     )
+    collection = forms.ModelChoiceField(
+        queryset=Collection.objects.all(),
+        required=False,
+        empty_label="The default collection",
+        help_text="Who may read these documents is set on the collection; they can be moved later.",
+    )
+
+
+class MoveForm(forms.Form):
+    """The admin's "move to collection" step."""
+
+    collection = forms.ModelChoiceField(queryset=Collection.objects.all())

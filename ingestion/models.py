@@ -1,9 +1,11 @@
-"""Documents and the chunks they are split into for retrieval."""
+"""Collections, the documents in them, and the chunks they are split into for retrieval."""
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from pgvector.django import HnswIndex, VectorField
 
 # PostgreSQL text-search configurations offered for documents (all ship with PostgreSQL).
@@ -24,6 +26,33 @@ class RegConfigField(models.CharField):
         return "regconfig"
 
 
+class Collection(models.Model):
+    """A set of documents and who may read them: the unit of access control (ingestion/selectors.py holds the rule)."""
+
+    class Access(models.TextChoices):
+        PUBLIC = "public", "Everyone who may ask (anonymous askers too, when ALLOW_ANONYMOUS_QUESTIONS is on)"
+        LOGGED_IN = "logged_in", "Everyone logged in"
+        LISTED = "listed", "Only the groups and users listed"
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    access = models.CharField(max_length=20, choices=Access.choices, default=Access.LISTED)
+    groups = models.ManyToManyField(Group, blank=True, related_name="+")
+    users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    # The collection documents go to when none is chosen; a fresh install's only one (public: today's behaviour).
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_collection")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Document(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -40,6 +69,8 @@ class Document(models.Model):
         STORING = "storing", "Storing"
 
     title = models.CharField(max_length=500)
+    # Chunks carry a copy, kept equal by a composite foreign key with ON UPDATE CASCADE (migration 0004).
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="documents")
     file = models.FileField(upload_to="documents/%Y/%m/", max_length=500)
     original_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64, unique=True)
@@ -72,6 +103,9 @@ class Document(models.Model):
 
 class Chunk(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
+    # The document's collection, on the chunk so that the retrieval statement filters both of its sides on the
+    # table it scans; the database keeps it equal to the document's (moving a document cascades here).
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="+")
     ordinal = models.PositiveIntegerField()
     text = models.TextField()
     page_start = models.PositiveIntegerField()

@@ -147,7 +147,8 @@ def _store(group: list[Prepared], vectors: np.ndarray) -> None:
         live = processing_locked(document_ids=[p.document.pk for p in group])
         kept = [(p, vectors[offsets[i] : offsets[i + 1]]) for i, p in enumerate(group) if p.document.pk in live]
         Chunk.objects.filter(document_id__in=live).delete()
-        Chunk.objects.bulk_create([chunk for p, v in kept for chunk in _chunks(p, v)], batch_size=1000)
+        chunks = [chunk for p, v in kept for chunk in _chunks(p, v, collection_id=live[p.document.pk])]
+        Chunk.objects.bulk_create(chunks, batch_size=1000)
         for prepared, _ in kept:
             document = prepared.document
             document.chunks_total = len(prepared.spans)
@@ -157,11 +158,12 @@ def _store(group: list[Prepared], vectors: np.ndarray) -> None:
         documents_finish(documents=[p.document for p, _ in kept])
 
 
-def _chunks(prepared: Prepared, vectors: np.ndarray) -> list[Chunk]:
+def _chunks(prepared: Prepared, vectors: np.ndarray, *, collection_id: int) -> list[Chunk]:
     document = prepared.document
     return [
         Chunk(
             document=document,
+            collection_id=collection_id,
             ordinal=ordinal,
             **asdict(span),  # text, offsets, pages and token count under the model's own field names
             sentences=sentence_spans(span.text),

@@ -1,10 +1,48 @@
-"""Reads on documents."""
+"""Reads on documents, and the one rule of who may read which collection.
 
-from django.db.models import QuerySet
+Every read path (retrieval, answer pages, the API, source files, marks, exports) asks collections_readable; no
+other module decides access.
+"""
 
-from ingestion.models import Document
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from ingestion.models import Collection, Document
+
+Asker = AbstractBaseUser | AnonymousUser | None
 
 
 def documents_active() -> QuerySet[Document]:
     """Documents a worker still has to finish."""
     return Document.objects.filter(status__in=[Document.Status.QUEUED, Document.Status.PROCESSING])
+
+
+def collections_readable(*, user: Asker) -> QuerySet[Collection]:
+    """The collections this person may retrieve from, see passages of and download files of.
+
+    Anonymous (or inactive): public ones. Superusers: all. Anyone else logged in: public and logged-in ones, and
+    listed ones naming them or one of their groups. Staff get nothing more here: the admin is their wider view.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Collection.objects.filter(access=Collection.Access.PUBLIC)
+    if getattr(user, "is_superuser", False):
+        return Collection.objects.all()
+    listed = Q(access=Collection.Access.LISTED) & (Q(users=user) | Q(groups__user=user))
+    open_to_all = Q(access__in=[Collection.Access.PUBLIC, Collection.Access.LOGGED_IN])
+    return Collection.objects.filter(pk__in=Collection.objects.filter(open_to_all | listed).values("pk"))
+
+
+def collection_ids_readable(*, user: Asker) -> list[int]:
+    return list(collections_readable(user=user).values_list("pk", flat=True))
+
+
+def document_readable(*, document_id: int, user: Asker) -> Document | None:
+    """The document if this person may read its collection; None otherwise, so it looks like a missing one."""
+    return Document.objects.filter(pk=document_id, collection__in=collections_readable(user=user)).first()
+
+
+def collection_named(key: str) -> Collection | None:
+    """A collection by id or by name (for staff tools: the upload API, the ingest command)."""
+    by_name = Collection.objects.filter(name=key).first()
+    return by_name or (Collection.objects.filter(pk=int(key)).first() if key.isdigit() else None)

@@ -15,10 +15,11 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from ingestion import states
 from ingestion.extraction import ExtractionError, sniff_content_type
-from ingestion.models import Chunk, Document
+from ingestion.models import Chunk, Collection, Document
 from ingestion.sentences import sentence_spans
 from ingestion.tasks import document_enqueue
 
@@ -76,11 +77,13 @@ def document_create(
     language: str = "",
     title: str = "",
     external_id: str = "",
+    collection: Collection | None = None,
     enqueue: bool = True,
 ) -> UploadOutcome:
     """Store one uploaded file as a queued Document, unless it is refused or already uploaded.
 
-    enqueue=False leaves it queued for a caller that ingests in-process (the ingest commands).
+    enqueue=False leaves it queued for a caller that ingests in-process (the ingest commands). Without a
+    collection it goes to the default one. A duplicate stays where it is (its outcome says which collection).
     """
     # No folders, no control characters (PostgreSQL refuses NUL), at most 255 characters.
     name = re.sub(r"[\x00-\x1f\x7f]", "", Path(name.replace("\\", "/")).name)[:255].strip() or "unnamed"
@@ -105,6 +108,7 @@ def document_create(
         language=language or settings.DEFAULT_TEXT_SEARCH_LANGUAGE,
         external_id=external_id,
         uploaded_by=user,
+        collection=collection or collection_default(),
     )
     document.file.save(name, ContentFile(data), save=False)
     try:
@@ -125,7 +129,7 @@ def _duplicate(name: str, existing: Document) -> UploadOutcome:
     return UploadOutcome(
         name=name,
         document=existing,
-        message=f"{name} is already uploaded as \u201c{existing.title}\u201d "
+        message=f"{name} is already uploaded as \u201c{existing.title}\u201d in {existing.collection} "
         f"(status: {existing.get_status_display()}); no second copy was stored.",
     )
 
@@ -138,6 +142,26 @@ def _enqueue_into(outcome: UploadOutcome) -> None:
             f"{outcome.name} was stored, but the task queue (Redis) is unreachable right now: it stays queued "
             "and will be ingested automatically when the queue is back."
         )
+
+
+DEFAULT_COLLECTION_NAME = "General"
+
+
+def collection_default() -> Collection:
+    """The collection documents go to when none is chosen (created by the migration; again here if deleted)."""
+    default = Collection.objects.filter(is_default=True).first()
+    if default is not None:
+        return default
+    default, _ = Collection.objects.get_or_create(
+        is_default=True, defaults={"name": DEFAULT_COLLECTION_NAME, "access": Collection.Access.PUBLIC}
+    )
+    return default
+
+
+@transaction.atomic
+def documents_move(*, documents: QuerySet[Document], collection: Collection) -> int:
+    """Move documents to another collection; the database moves their chunks in the same statement (0004)."""
+    return documents.exclude(collection=collection).update(collection=collection)
 
 
 @transaction.atomic

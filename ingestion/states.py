@@ -83,14 +83,15 @@ def documents_heartbeat(*, documents: Iterable[Document], phase: str) -> None:
     Document.objects.bulk_update(documents, ["phase", "chunks_done", "chunks_total", "updated_at"])
 
 
-def processing_locked(*, document_ids: Sequence[int]) -> set[int]:
-    """Of these documents, the ones still processing, locked until the caller's transaction ends.
+def processing_locked(*, document_ids: Sequence[int]) -> dict[int, int]:
+    """Of these documents, the ones still processing, locked until the caller's transaction ends, with their
+    collection as it is now (a document may have been moved while it was read).
 
     A document deleted or re-queued while it was worked on is left alone by the caller.
     """
     assert transaction.get_connection().in_atomic_block, "lock only inside the transaction that writes"
     locked = Document.objects.select_for_update().filter(pk__in=document_ids, status=Status.PROCESSING)
-    return set(locked.values_list("pk", flat=True))
+    return dict(locked.values_list("pk", "collection_id"))
 
 
 def documents_finish(*, documents: Sequence[Document]) -> None:

@@ -197,6 +197,15 @@ RETRIEVAL_POOL = env_int("RETRIEVAL_POOL", 40)
 RRF_K = env_int("RRF_K", 60)
 # Kept at least as large as RETRIEVAL_K_DENSE, or HNSW silently returns fewer rows.
 HNSW_EF_SEARCH = max(env_int("HNSW_EF_SEARCH", 100), RETRIEVAL_K_DENSE)
+# A question searches only the collections its asker may read. Under that filter the HNSW scan keeps going
+# (pgvector iterative scan) until RETRIEVAL_K_DENSE rows pass or HNSW_MAX_SCAN_TUPLES index tuples were visited;
+# "relaxed_order" (re-sorted by the statement), "strict_order", or "off" (a selective filter returns fewer rows).
+HNSW_ITERATIVE_SCAN = env_str("HNSW_ITERATIVE_SCAN", "relaxed_order")
+if HNSW_ITERATIVE_SCAN not in ("relaxed_order", "strict_order", "off"):
+    raise ImproperlyConfigured(
+        f"HNSW_ITERATIVE_SCAN must be relaxed_order, strict_order or off, not {HNSW_ITERATIVE_SCAN!r}."
+    )
+HNSW_MAX_SCAN_TUPLES = env_int("HNSW_MAX_SCAN_TUPLES", 20000)
 # Full-text terms found in more than this share of chunks are dropped from the OR query (0 keeps all).
 FULLTEXT_MAX_TERM_SHARE = env_float("FULLTEXT_MAX_TERM_SHARE", 0.05)
 # Rows the full-text stage ranks at most; matches beyond are cut before ranking.

@@ -34,7 +34,9 @@ class LabelledPool:
 def collect_pools(split: BeirSplit, pool: int, on_query: Callable[[], None] | None = None) -> list[LabelledPool]:
     pools = []
     for query_id, question in split.queries.items():
-        result = retrieve(question, pool=pool, rerank=True, blend_weight=0.0, plan=window_plan().scoring_both())
+        result = retrieve(
+            question, pool=pool, rerank=True, blend_weight=0.0, plan=window_plan().scoring_both(), collections="all"
+        )
         if not result.reranked:
             raise RuntimeError(f"the reranker did not run: {result.fallback_reason or 'RERANKER_BACKEND is none'}")
         pools.append(LabelledPool(query_id, result.candidates, split.qrels[query_id]))

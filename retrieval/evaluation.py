@@ -58,6 +58,7 @@ def single_list_ranking(question: str, *, dense: bool, depth: int) -> tuple[list
         max_term_share=settings.FULLTEXT_MAX_TERM_SHARE,
         max_ranked=settings.FULLTEXT_MAX_RANKED,
         ef_search=settings.HNSW_EF_SEARCH,
+        collections="all",
     )
     elapsed = (time.perf_counter() - started) * 1000
     return documents_by_best_chunk(c.external_id for c in found), elapsed
@@ -104,9 +105,9 @@ def evaluate(
                 add(f"{mode}@{depth}", scores(ranking, relevant, depth))
                 latencies.setdefault(f"sql_{mode}@{depth}", []).append(sql_ms)
         for depth in depths:
-            hybrid = retrieve(question, pool=depth, rerank=False)
+            hybrid = retrieve(question, pool=depth, rerank=False, collections="all")
             add(f"hybrid@{depth}", scores(ranking_of(hybrid), relevant, depth))
-            reranked = retrieve(question, pool=depth, rerank=True, plan=window_plan().scoring_both())
+            reranked = retrieve(question, pool=depth, rerank=True, plan=window_plan().scoring_both(), collections="all")
             fallbacks += reranked.reranker_fell_back
             if on_pool is not None and depth == max(depths) and reranked.reranked:
                 on_pool(query_id, reranked.candidates)

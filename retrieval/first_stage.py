@@ -10,8 +10,9 @@ their websearch meaning.
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from django.db import connection, transaction
 
@@ -44,7 +45,7 @@ queries AS (
 ),
 text_hits AS (
     SELECT c.id, ts_rank(c.search_vector, q.q, 1) AS score
-    FROM queries q JOIN ingestion_chunk c ON c.language = q.cfg AND c.search_vector @@ q.q
+    FROM queries q JOIN ingestion_chunk c ON c.language = q.cfg AND c.search_vector @@ q.q {text_filter}
     LIMIT %(max_ranked)s
 ),
 text_list AS (
@@ -55,7 +56,7 @@ dense_list AS (
     SELECT id, row_number() OVER (ORDER BY distance, id) AS rank
     FROM (
         SELECT id, embedding <=> %(vector)s::vector AS distance
-        FROM ingestion_chunk ORDER BY embedding <=> %(vector)s::vector LIMIT %(k_dense)s
+        FROM ingestion_chunk {dense_filter} ORDER BY embedding <=> %(vector)s::vector LIMIT %(k_dense)s
     ) nearest
 ),
 fused AS (
@@ -73,6 +74,9 @@ ORDER BY f.rrf DESC, f.id
 LIMIT %(pool)s
 """
 _OR_QUERY = "(string_agg('''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || '''', ' | '))::tsquery"
+# The collections a statement may read: ids (what collections_readable allows the asker), or "all" for offline
+# tools that measure the whole database (evaluate, calibrate, tuning, benchmarks), never for a person's question.
+Scope = Sequence[int] | Literal["all"]
 _WEBSEARCH = re.compile(r'"[^"]+"|(?<!\S)-\S+')
 
 
@@ -99,9 +103,15 @@ def split_websearch(question: str) -> tuple[str, str]:
     return _WEBSEARCH.sub(" ", question), special
 
 
-def first_stage_sql(with_websearch: bool) -> str:
+def first_stage_sql(*, with_websearch: bool, filtered: bool) -> str:
+    """The statement; filtered: both sides keep only chunks of the collections in %(collections)s."""
     expression = _OR_QUERY + (" && websearch_to_tsquery(cfg, %(special)s)" if with_websearch else "")
-    return _SQL.replace("{query_expression}", expression)
+    only = "c.collection_id = ANY(%(collections)s::bigint[])"
+    return (
+        _SQL.replace("{query_expression}", expression)
+        .replace("{text_filter}", f"AND {only}" if filtered else "")
+        .replace("{dense_filter}", f"c WHERE {only}" if filtered else "")
+    )
 
 
 def first_stage(
@@ -116,7 +126,18 @@ def first_stage(
     max_term_share: float,
     max_ranked: int,
     ef_search: int,
+    collections: Scope,
+    iterative_scan: str = "relaxed_order",
+    max_scan_tuples: int = 20000,
 ) -> list[Candidate]:
+    """The fused pool of the chunks in `collections` ("all": every chunk, for offline evaluation only).
+
+    A filtered dense side would stop at ef_search index tuples and return fewer than k_dense rows when the
+    filter is selective; pgvector's iterative scan keeps scanning until k_dense rows pass (or max_scan_tuples).
+    """
+    filtered = collections != "all"
+    if filtered and not collections:
+        return []
     free_text, special = split_websearch(question)
     params: dict[str, Any] = {
         "languages": languages or ["simple"],
@@ -129,12 +150,18 @@ def first_stage(
         "vector": "[" + ",".join(f"{x:.7f}" for x in vector) + "]",
         "rrf_k": rrf_k,
         "pool": pool,
+        "collections": list(collections) if filtered else [],
     }
     with transaction.atomic(), connection.cursor() as cursor:
         if k_dense > ef_search:
             # The connection's ef_search (HNSW_EF_SEARCH) would silently return fewer than k_dense rows.
             cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(k_dense)])
-        cursor.execute(first_stage_sql(bool(special)), params)
+        if filtered:
+            cursor.execute(
+                "SELECT set_config('hnsw.iterative_scan', %s, true), set_config('hnsw.max_scan_tuples', %s, true)",
+                [iterative_scan, str(max_scan_tuples)],
+            )
+        cursor.execute(first_stage_sql(with_websearch=bool(special), filtered=filtered), params)
         rows = cursor.fetchall()
     return [
         Candidate(

@@ -14,7 +14,7 @@ from django.conf import settings
 from ingestion.embedding import get_embedder
 from ingestion.models import Document
 from retrieval.context import Passage, Scored, choose_context
-from retrieval.first_stage import first_stage
+from retrieval.first_stage import Scope, first_stage
 from retrieval.models import RerankerCalibration, RerankerVersion
 from retrieval.rerankers import Reranker, RerankTimeout, get_reranker, version_reranker
 from retrieval.scoring import Calibration, WindowPlan, apply_rerank, score_pool
@@ -132,6 +132,7 @@ def forget_calibrations() -> None:
 def retrieve(
     question: str,
     *,
+    collections: Scope,
     k_dense: int | None = None,
     k_text: int | None = None,
     pool: int | None = None,
@@ -156,6 +157,9 @@ def retrieve(
         max_term_share=settings.FULLTEXT_MAX_TERM_SHARE,
         max_ranked=settings.FULLTEXT_MAX_RANKED,
         ef_search=settings.HNSW_EF_SEARCH,
+        collections=collections,
+        iterative_scan=settings.HNSW_ITERATIVE_SCAN,
+        max_scan_tuples=settings.HNSW_MAX_SCAN_TUPLES,
     )
     timings["sql"] = _ms_since(sql_started)
     candidates = [Scored(**vars(c)) for c in found]

@@ -29,7 +29,7 @@ def gate_pools_build(names: dict[int, str], path: Path = POOLS) -> int:
     """Store the first-stage pool of every demo question (run in a database holding the demo documents only)."""
     with path.open("w", encoding="utf-8") as out:
         for number, (question, expected) in enumerate([*ANSWERABLE, *((q, "") for q in UNCOVERED)]):
-            found = retrieve(question, rerank=False)
+            found = retrieve(question, rerank=False, collections="all")
             candidates = [{**asdict(c), "external_id": names[c.document_id]} for c in found.candidates]
             record = {"question_id": f"g{number}", "question": question, "relevant": {expected: 1} if expected else {}}
             out.write(json.dumps({**record, "candidates": candidates}) + "\n")

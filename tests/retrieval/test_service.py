@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_result_reports_every_stage(demo_corpus) -> None:
-    result = retrieve("What is the minimum password length?")
+    result = retrieve("What is the minimum password length?", collections="all")
     assert result.reranked and not result.reranker_fell_back
     assert set(result.timings_ms) == {"embed", "sql", "rerank", "total"}
     first = result.candidates[0]
@@ -20,7 +20,7 @@ def test_result_reports_every_stage(demo_corpus) -> None:
 
 def test_a_reranker_past_its_time_limit_falls_back_to_the_fused_order(demo_corpus, settings) -> None:
     settings.RERANK_TIMEOUT_MS = 0
-    result = retrieve("What is the minimum password length?")
+    result = retrieve("What is the minimum password length?", collections="all")
     assert result.reranker_fell_back and not result.reranked
     assert "timed out" in result.fallback_reason
     assert [c.rrf for c in result.candidates] == sorted((c.rrf for c in result.candidates), reverse=True)
@@ -35,14 +35,14 @@ def test_a_failing_reranker_falls_back_and_says_why(demo_corpus, monkeypatch) ->
             raise MemoryError("out of memory in the cross-encoder")
 
     monkeypatch.setattr(selectors, "get_reranker", lambda: Broken())
-    result = retrieve("What is the minimum password length?")
+    result = retrieve("What is the minimum password length?", collections="all")
     assert result.reranker_fell_back
     assert "MemoryError" in result.fallback_reason
 
 
 def test_nothing_above_the_threshold_is_said_plainly(demo_corpus, settings) -> None:
     settings.RERANK_MIN_SCORE = 0.999999
-    result = retrieve("What is the airspeed velocity of an unladen swallow?")
+    result = retrieve("What is the airspeed velocity of an unladen swallow?", collections="all")
     assert result.candidates and result.context == []
     assert result.nothing_relevant
 
@@ -57,6 +57,8 @@ def test_a_stored_calibration_brings_its_own_threshold(demo_corpus, settings) ->
     )  # fmt: skip
     forget_calibrations()  # the commit hook is what does this in production; tests never commit
     assert calibration_current(plan) == Calibration(1.0, -100.0, 0.5)
-    assert retrieve("How many days of paid annual leave do employees get?").nothing_relevant  # on its own scale
+    assert retrieve(
+        "How many days of paid annual leave do employees get?", collections="all"
+    ).nothing_relevant  # on its own scale
     other = WindowPlan(plan.sentences + 1, plan.stride, plan.max_windows, plan.chunk_weight)
     assert calibration_current(other).threshold == 0.0  # another plan's logits are on another scale

@@ -2,22 +2,29 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from answers.models import AnswerPassage, Feedback
+from answers.selectors import passages_visible
 from answers.serialize import passage_record
 
 
-def feedback_records() -> list[dict[str, Any]]:
-    """Per rated answer: the question, the passages shown with ranks and scores, which were cited, the rating."""
+def feedback_records(*, reader: User | None = None) -> list[dict[str, Any]]:
+    """Per rated answer: the question, the passages shown with ranks and scores, which were cited, the rating.
+
+    With a reader, only the passages that person may read now (answers.selectors.passages_visible).
+    """
     records = []
     for vote in Feedback.objects.select_related("answer").order_by("pk"):
         answer = vote.answer
         cited = {c["number"] for c in answer.citations}
-        passages = [
-            passage_record(p, cited=p.number in cited)
-            for p in AnswerPassage.objects.filter(answer=answer).order_by("number")
-        ]
+        shown = (
+            passages_visible(answer=answer, user=reader)
+            if reader is not None
+            else AnswerPassage.objects.filter(answer=answer).order_by("number")
+        )
+        passages = [passage_record(p, cited=p.number in cited) for p in shown]
         records.append(
             {
                 "answer_id": answer.pk,
@@ -65,9 +72,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--out", type=Path, required=True)
         parser.add_argument("--format", choices=["records", "pairs"], default="records")
+        parser.add_argument(
+            "--as-user",
+            help="export only the passages this username may read (for data leaving the operators' hands); "
+            "without it, every passage",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        records = feedback_records()
+        reader = None
+        if options["as_user"]:
+            reader = User.objects.filter(username=options["as_user"]).first()
+            if reader is None:
+                raise CommandError(f"No user named {options['as_user']!r}.")
+        records = feedback_records(reader=reader)
         rows = training_pairs(records) if options["format"] == "pairs" else records
         with options["out"].open("w", encoding="utf-8") as out:
             for row in rows:

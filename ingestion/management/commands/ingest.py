@@ -5,8 +5,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from ingestion.models import Document
+from ingestion.models import Collection, Document
 from ingestion.pipeline import documents_ingest
+from ingestion.selectors import collection_named
 from ingestion.services import document_create, document_enqueue
 
 SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt"}
@@ -33,8 +34,15 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", help="files or folders")
         parser.add_argument("--language", default=settings.DEFAULT_TEXT_SEARCH_LANGUAGE)
         parser.add_argument("--queue", action="store_true", help="queue for the Celery workers instead")
+        parser.add_argument("--collection", help="the collection's name or id (default: the default collection)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        collection = None
+        if options["collection"]:
+            collection = collection_named(options["collection"])
+            if collection is None:
+                names = ", ".join(Collection.objects.values_list("name", flat=True))
+                raise CommandError(f"No collection named {options['collection']!r}; there are: {names}.")
         files = collect_files(options["paths"])
         to_ingest: list[int] = []
         for path in files:
@@ -44,6 +52,7 @@ class Command(BaseCommand):
                     stream=stream,
                     size=path.stat().st_size,
                     language=options["language"],
+                    collection=collection,
                     enqueue=False,
                 )
             if outcome.document is None:
