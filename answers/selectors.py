@@ -16,12 +16,13 @@ def answers_recent(*, user: User | AnonymousUser, limit: int = 10) -> QuerySet[A
 def answer_for_user(
     *, answer_id: int, user: User | AnonymousUser, session_answer_ids: frozenset[int] = frozenset()
 ) -> Answer | None:
-    """The answer if this user may see it: their own, anyone's for staff, or an anonymous one asked in this
-    browser session (ALLOW_ANONYMOUS_QUESTIONS). None otherwise, so a foreign answer looks like a missing one."""
+    """The answer if this user may see it: their own, or an anonymous one asked in this browser session
+    (ALLOW_ANONYMOUS_QUESTIONS). None otherwise, so a foreign answer looks like a missing one. Staff see
+    everyone's answers in the admin, not here."""
     answer = Answer.objects.filter(pk=answer_id).first()
     if answer is None:
         return None
-    if user.is_authenticated and (user.is_staff or answer.user_id == user.pk):
+    if user.is_authenticated and answer.user_id == user.pk:
         return answer
     if answer.user_id is None and answer.pk in session_answer_ids:
         return answer

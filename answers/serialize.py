@@ -7,6 +7,7 @@ from typing import Any
 from answers.models import Answer, AnswerPassage
 from retrieval.context import Passage, evidence_text
 
+WITHHELD = "This answer drew on documents you can no longer read, so it is not shown."
 # Passage fields an AnswerPassage stores under the same name.
 STORED_FIELDS = (
     "document_id", "chunk_ids", "title", "text", "page_start", "page_end", "final_rank", "probability", "logit",
@@ -31,15 +32,17 @@ def answer_passage_of(passage: Passage, *, answer: Answer, number: int, given: b
 
 
 def answer_data(answer: Answer, *, shown: Iterable[AnswerPassage] | None = None) -> dict[str, Any]:
-    """The answer; with shown (the passages this reader may see), citations of any other passage are left out."""
+    """The answer. With shown (the passages this reader may see now): an answer written from any other passage
+    is withheld, since it quotes or retells what the reader may no longer read."""
     numbers = None if shown is None else {p.number for p in shown}
+    withheld = numbers is not None and answer.passages.filter(given=True).exclude(number__in=numbers).exists()
     return {
         "id": answer.pk,
         "question": answer.question,
         "status": answer.status,
         "mode": answer.mode,
-        "answer": answer.answer,
-        "citations": [c for c in answer.citations if numbers is None or c["number"] in numbers],
+        "answer": WITHHELD if withheld else answer.answer,
+        "citations": [] if withheld else answer.citations,
         "collections": sorted(c.pk for c in answer.collections.all()),
         "invalid_citations": answer.invalid_citations,
         "error": answer.error and "The answer could not be completed.",
