@@ -9,6 +9,7 @@ that serves any document.
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -76,7 +77,11 @@ def assert_reads(body: bytes | str, readable: frozenset[str], *, all_readable_sh
             assert secret not in text, f"{name} leaked"
 
 
-def api_ask(client: Client, **payload) -> object:
+def streamed_body(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def api_ask(client: Client, **payload: object) -> Any:
     return client.post("/api/ask", json.dumps({"question": QUESTION, **payload}), content_type="application/json")
 
 
@@ -85,8 +90,7 @@ def test_each_role_retrieves_sees_and_downloads_only_what_it_may_read(world, rol
     """no_llm: the extractive answer quotes the passages, so a leak would show in the answer text too."""
     readable = READS[role]
     client = client_for(world, role)
-    streamed = client.post("/ask", {"question": QUESTION})
-    body = b"".join(streamed.streaming_content)
+    body = streamed_body(client.post("/ask", {"question": QUESTION}))
     assert_reads(body, readable)
     answer_id = json.loads(body.split(b"data: ", 1)[1].split(b"\n", 1)[0])["id"]
     assert_reads(client.get(f"/answers/{answer_id}/").content, readable)
@@ -102,7 +106,7 @@ def test_each_role_retrieves_sees_and_downloads_only_what_it_may_read(world, rol
     for name, document in world["documents"].items():
         download = client.get(f"/documents/{document.pk}/file")
         if name in readable:
-            assert download.status_code == 200 and SECRETS[name].encode() in b"".join(download.streaming_content)
+            assert download.status_code == 200 and SECRETS[name].encode() in streamed_body(download)
         else:
             missing = client.get("/documents/999999/file")
             assert (download.status_code, download.content) == (missing.status_code, missing.content)
