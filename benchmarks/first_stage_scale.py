@@ -61,7 +61,9 @@ def synthesise(target: int, batch: int = 5000) -> float:
     from django.db import connection, transaction
 
     from ingestion.models import Chunk, Document
+    from ingestion.services import collection_default
 
+    collection = collection_default()
     real = list(Chunk.objects.exclude(document__external_id__startswith="synthetic").values_list("text", "embedding"))
     missing = target - Chunk.objects.count()
     rng = random.Random(7)
@@ -72,7 +74,7 @@ def synthesise(target: int, batch: int = 5000) -> float:
         with transaction.atomic():
             document = Document.objects.create(
                 title="synthetic", original_name="synthetic.txt", sha256=f"synthetic-{made}", size_bytes=0,
-                external_id=f"synthetic-{made}", status=Document.Status.READY,
+                external_id=f"synthetic-{made}", status=Document.Status.READY, collection=collection,
             )  # fmt: skip
             rows = []
             for ordinal in range(min(batch, missing - made)):
@@ -83,6 +85,7 @@ def synthesise(target: int, batch: int = 5000) -> float:
                 rows.append(
                     Chunk(
                         document=document,
+                        collection=collection,
                         ordinal=ordinal,
                         text=text,
                         page_start=1,
