@@ -1,15 +1,17 @@
 """The Q&A page in headless Chromium (Debian's, driven by Playwright): ask, stream, cite, vote."""
 
+import io
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 
 from answers.models import Feedback, PassageMark
-from ingestion.models import Document
+from ingestion.models import Collection, Document
 from ingestion.pipeline import documents_ingest
-from ingestion.services import document_create
+from ingestion.services import collection_default, document_create
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -127,7 +129,6 @@ def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django
 def test_hostile_document_and_model_html_do_not_run(
     browser, live_server, transactional_db, fake_llm, django_user_model, settings
 ) -> None:
-    import io
 
     settings.RERANK_MIN_SCORE = 0.0
     doc = b"The zephyr kiln runs at 1200 degrees. <script>alert('doc')</script><img src=x onerror=alert('img')>"
@@ -164,3 +165,30 @@ def test_a_visitor_who_may_not_vote_is_told_so_on_the_page(browser, live_server,
     assert "log in" in page.inner_text("#feedback-thanks")
     assert page.locator("#sources .source").count() > 0
     assert page.locator("#sources .mark").count() == 0  # sources are marked by logged-in users only
+
+
+def test_choosing_a_collection_searches_only_it(browser, live_server, transactional_db, no_llm, settings) -> None:
+    """Two readable collections: the page offers both; ticking one keeps the other's passages out."""
+    settings.RERANK_MIN_SCORE = 0.0
+    user = User.objects.create_user("hana", password="pw-hana-123")
+    hr = Collection.objects.create(name="HR cases", access=Collection.Access.LISTED)
+    hr.users.add(user)
+    texts = {
+        collection_default(): b"The kiln register: the kiln code is 4417. Keepers open the kiln with code 4417.",
+        hr: b"The kiln register of HR: the kiln code is 9902. Keepers open the kiln with code 9902.",
+    }
+    ids = []
+    for number, (collection, text) in enumerate(texts.items()):
+        outcome = document_create(name=f"kiln-{number}.txt", stream=io.BytesIO(text), collection=collection,
+                                  enqueue=False)  # fmt: skip
+        ids.append(outcome.document.pk)
+    documents_ingest(document_ids=ids)
+    page = browser.new_page()
+    log_in(page, live_server, "hana", "pw-hana-123")
+    assert page.locator("fieldset.collections input[type=checkbox]").count() == 2
+    page.check(f"fieldset.collections input[value='{hr.pk}']")
+    page.fill("#id_question", "What is the kiln code?")
+    page.click("#ask-button")
+    page.wait_for_selector("#source-1", timeout=60_000)
+    sources = page.inner_text("#sources")
+    assert "9902" in sources and "4417" not in sources
