@@ -181,6 +181,7 @@ def test_choosing_a_collection_searches_only_it(browser, live_server, transactio
     for number, (collection, text) in enumerate(texts.items()):
         outcome = document_create(name=f"kiln-{number}.txt", stream=io.BytesIO(text), collection=collection,
                                   enqueue=False)  # fmt: skip
+        assert outcome.document is not None
         ids.append(outcome.document.pk)
     documents_ingest(document_ids=ids)
     page = browser.new_page()
