@@ -37,7 +37,7 @@ class AnswerAdmin(admin.ModelAdmin):
     list_display = ("question", "user", "status", "mode", "model", "created_at")
     list_filter = ("status", "mode", "created_at")
     search_fields = ("question", "answer")
-    readonly_fields = [f.name for f in Answer._meta.fields]
+    readonly_fields = [*(f.name for f in Answer._meta.fields), "collections"]
     inlines = [PassageInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -183,3 +183,12 @@ def test_moving_a_document_moves_its_passages_out_of_reach(world, no_llm) -> Non
 def test_the_permissions_page_in_docs_is_generated_from_these_cases() -> None:
     page = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
     assert page.read_text() == render(), "regenerate it: python -m tests.permissions > docs/permissions.md"
+
+
+def test_staff_see_every_answer_and_what_it_searched_in_the_admin(world, no_llm) -> None:
+    client = client_for(world, "member")
+    answer_id = api_ask(client, collections=[world["collections"]["group-only"].pk]).json()["id"]
+    admin = Client()
+    admin.force_login(world["users"]["superuser"])
+    page = admin.get(f"/admin/answers/answer/{answer_id}/change/")
+    assert page.status_code == 200 and b"group-only" in page.content and SECRETS["group-only"].encode() in page.content
