@@ -45,8 +45,10 @@ def passage_for_user(*, answer_id: int, number: int, user: User | AnonymousUser)
 
 
 def marks_of(*, answer: Answer, user: User | AnonymousUser) -> dict[int, bool]:
-    """This user's relevance marks on the answer's sources, by source number."""
+    """This user's relevance marks on the answer's sources they may still read, by source number."""
     if not user.is_authenticated:
         return {}
-    marks = PassageMark.objects.filter(passage__answer=answer, user=user).values_list("passage__number", "relevant")
+    marks = PassageMark.objects.filter(
+        passage__answer=answer, user=user, passage__document__collection__in=collections_readable(user=user)
+    ).values_list("passage__number", "relevant")
     return dict(marks)

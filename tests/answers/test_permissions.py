@@ -140,6 +140,7 @@ def test_other_peoples_answers_look_missing_on_every_path(world, role, no_llm) -
     assert client.get(f"/answers/{answer_id}/").status_code == 404
     assert client.post(f"/answers/{answer_id}/feedback", {"rating": "1"}).status_code == 404
     assert client.post(f"/answers/{answer_id}/sources/1/mark", {"relevant": "1"}).status_code == 404
+    assert client.get(f"/answers/{answer_id}/").context["answer_json"]["marks"] == {}
     recent = client.get("/").content
     assert QUESTION.encode() not in recent and f"/answers/{answer_id}/".encode() not in recent
 
@@ -164,6 +165,8 @@ def test_withdrawn_access_hides_old_passages_files_and_the_answer_written_from_t
     assert_reads(client.get(f"/api/answers/{answer_id}").content, frozenset({"group-only"}))
     document = world["documents"]["group-only"]
     assert client.get(f"/documents/{document.pk}/file").status_code == 200
+    assert client.post(f"/answers/{answer_id}/sources/1/mark", {"relevant": "1"}).status_code == 200
+    assert client.get(f"/answers/{answer_id}/").context["answer_json"]["marks"] == {1: True}
 
     member.groups.remove(world["group"])
     for body in (client.get(f"/api/answers/{answer_id}").content, client.get(f"/answers/{answer_id}/").content):
@@ -171,6 +174,7 @@ def test_withdrawn_access_hides_old_passages_files_and_the_answer_written_from_t
         assert b"no longer read" in body
     assert client.get(f"/documents/{document.pk}/file").status_code == 404
     assert client.post(f"/answers/{answer_id}/sources/1/mark", {"relevant": "1"}).status_code == 404
+    assert client.get(f"/answers/{answer_id}/").context["answer_json"]["marks"] == {}
 
 
 def test_moving_a_document_moves_its_passages_out_of_reach(world, no_llm) -> None:
