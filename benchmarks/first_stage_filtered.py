@@ -10,7 +10,8 @@ chunks, spread over three collections: "bench-1%" (1% of all chunks), "bench-10%
 "bench-rest". Each filter's chunks are drawn from the whole corpus, so the filter is not correlated with the
 questions (a correlated filter finds its rows sooner). Exact: the same statement with index scans switched
 off (a sequential or bitmap scan, sorted by true distance). Compared with pgvector's iterative scan off, to
-show why it is on. Prints a table; writes benchmarks/results/first_stage_filtered.json. Deletes what it added.
+show why it is on. Prints a table; writes benchmarks/results/first_stage_filtered.json. Deletes what it added
+and rebuilds the HNSW index, so no long autovacuum of the index follows the run.
 """
 
 import argparse
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ragsite.settings")
 
-from benchmarks.first_stage_scale import synthesise  # noqa: E402
+from benchmarks.first_stage_scale import remove_synthetic, synthesise  # noqa: E402
 
 EXACT = "SELECT set_config('enable_indexscan', 'off', true), set_config('enable_indexonlyscan', 'off', true)"
 
@@ -117,7 +118,7 @@ def main() -> None:
     from django.db import connection
 
     from ingestion.embedding import get_embedder
-    from ingestion.models import Chunk, Collection, Document
+    from ingestion.models import Chunk, Collection
     from retrieval.evaluation import load_beir_split
 
     parser = argparse.ArgumentParser()
@@ -142,7 +143,7 @@ def main() -> None:
             rows.append(row)
             print(row, flush=True)
     finally:
-        Document.objects.filter(external_id__startswith="synthetic-").delete()
+        remove_synthetic()
         Collection.objects.filter(name__startswith="bench-").delete()
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
