@@ -29,26 +29,25 @@ def answer_for_user(
     return None
 
 
-def passages_visible(*, answer: Answer, user: User | AnonymousUser) -> list[AnswerPassage]:
+def _readable_passages(answer: Answer, user: User | AnonymousUser) -> QuerySet[AnswerPassage]:
     """The answer's passages whose document this user may read now: access withdrawn later hides them from old
     answers too, and so does the document's deletion (nothing says who may read it any more)."""
-    readable = collections_readable(user=user)
-    return list(answer.passages.filter(document__collection__in=readable).order_by("number"))
+    return answer.passages.filter(document__collection__in=collections_readable(user=user))
+
+
+def passages_visible(*, answer: Answer, user: User | AnonymousUser) -> list[AnswerPassage]:
+    return list(_readable_passages(answer, user).order_by("number"))
 
 
 def passage_for_user(*, answer_id: int, number: int, user: User | AnonymousUser) -> AnswerPassage | None:
     """A source of an answer this user may see (answer_for_user's rule) from a collection they may read, or None."""
     answer = answer_for_user(answer_id=answer_id, user=user)
-    if answer is None:
-        return None
-    return next((p for p in passages_visible(answer=answer, user=user) if p.number == number), None)
+    return None if answer is None else _readable_passages(answer, user).filter(number=number).first()
 
 
 def marks_of(*, answer: Answer, user: User | AnonymousUser) -> dict[int, bool]:
     """This user's relevance marks on the answer's sources they may still read, by source number."""
     if not user.is_authenticated:
         return {}
-    marks = PassageMark.objects.filter(
-        passage__answer=answer, user=user, passage__document__collection__in=collections_readable(user=user)
-    ).values_list("passage__number", "relevant")
-    return dict(marks)
+    marks = PassageMark.objects.filter(passage__in=_readable_passages(answer, user), user=user)
+    return dict(marks.values_list("passage__number", "relevant"))

@@ -14,7 +14,6 @@ show why it is on. Prints a table; writes benchmarks/results/first_stage_filtere
 and rebuilds the HNSW index, so no long autovacuum of the index follows the run.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -26,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ragsite.settings")
 
-from benchmarks.first_stage_scale import remove_synthetic, synthesise  # noqa: E402
+from benchmarks.first_stage_scale import first_questions, remove_synthetic, scale_arguments, synthesise  # noqa: E402
 
 EXACT = "SELECT set_config('enable_indexscan', 'off', true), set_config('enable_indexonlyscan', 'off', true)"
 
@@ -117,19 +116,13 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from ingestion.embedding import get_embedder
     from ingestion.models import Chunk, Collection
-    from retrieval.evaluation import load_beir_split
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("directory", type=Path)
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--target-chunks", type=int, default=100_000)
+    parser = scale_arguments()
     parser.add_argument("--k", type=int, default=50)
     args = parser.parse_args()
-    split = load_beir_split(args.directory, "train")
-    queries = {q: split.queries[q] for q in list(split.queries)[: args.queries]}
-    vectors = dict(zip(queries, get_embedder().embed(list(queries.values())).tolist(), strict=True))
+    split, vectors = first_questions(args.directory, args.queries)
+    queries = split.queries
     rows = []
     try:
         filters = spread(args.target_chunks, chunks_per_document=1000)

@@ -135,6 +135,27 @@ def remove_synthetic() -> None:
     rebuild_hnsw()
 
 
+def scale_arguments() -> argparse.ArgumentParser:
+    """The arguments both first-stage benchmarks take."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--target-chunks", type=int, default=100_000)
+    return parser
+
+
+def first_questions(directory: Path, count: int) -> tuple[Any, dict[str, list[float]]]:
+    """The first `count` train questions of a BEIR collection (a BeirSplit) and their embeddings."""
+    from ingestion.embedding import get_embedder
+    from retrieval.evaluation import BeirSplit, load_beir_split
+
+    split = load_beir_split(directory, "train")
+    keep = list(split.queries)[:count]
+    split = BeirSplit({q: split.queries[q] for q in keep}, {q: split.qrels[q] for q in keep})
+    vectors = dict(zip(keep, get_embedder().embed([split.queries[q] for q in keep]).tolist(), strict=True))
+    return split, vectors
+
+
 def main() -> None:
     import django
 
@@ -142,20 +163,13 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
-    from ingestion.embedding import get_embedder
     from ingestion.models import Chunk
-    from retrieval.evaluation import BeirSplit, load_beir_split
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("directory", type=Path)
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--target-chunks", type=int, default=100_000)
+    parser = scale_arguments()
     parser.add_argument("--keep", action="store_true", help="keep the synthetic chunks")
     args = parser.parse_args()
-    split = load_beir_split(args.directory, "train")
-    keep = list(split.queries)[: args.queries]
-    split = BeirSplit({q: split.queries[q] for q in keep}, {q: split.qrels[q] for q in keep})
-    vectors = dict(zip(keep, get_embedder().embed([split.queries[q] for q in keep]).tolist(), strict=True))
+    split, vectors = first_questions(args.directory, args.queries)
+    keep = list(split.queries)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE ingestion_chunk")
     configs = {
