@@ -1,6 +1,7 @@
 """A few steps of training a tiny local model, its int8 ONNX export, and serving it with the onnx backend."""
 
 import random
+from dataclasses import replace
 
 import numpy as np
 
@@ -57,3 +58,22 @@ def test_frozen_layers_do_not_change(tiny_base, tmp_path) -> None:
     assert torch.equal(before["bert.encoder.layer.0.attention.self.query.weight"],
                        after["bert.encoder.layer.0.attention.self.query.weight"])  # fmt: skip
     assert not torch.equal(before["classifier.weight"], after["classifier.weight"])
+
+
+def losses_of(tiny_base, out, pairs: list[Pair], options: TrainSettings) -> list[float]:
+    seen: list[float] = []
+    train(tiny_base, out, pairs, options, lambda step, steps, loss: seen.append(loss))
+    return seen
+
+
+def test_dropout_off_makes_every_step_see_the_same_model(tiny_base, tmp_path) -> None:
+    """With the learning rate at 0 the weights never change, so the same group's loss differs between steps only
+    through dropout's random masks; off, every step scores it alike, and the saved config keeps the rates."""
+    from transformers import AutoConfig
+
+    one_question = [p for p in pairs() if p.question_id == "q0"]
+    options = TrainSettings(epochs=3, batch_groups=1, negatives=3, max_tokens=32, learning_rate=0.0)
+    with_dropout = losses_of(tiny_base, tmp_path / "on", one_question, options)
+    without = losses_of(tiny_base, tmp_path / "off", one_question, replace(options, dropout=False))
+    assert len(set(without)) == 1 and len(set(with_dropout)) == 3
+    assert AutoConfig.from_pretrained(tmp_path / "off").hidden_dropout_prob == 0.1

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,15 @@ class Command(BaseCommand):
         parser.add_argument("--negatives", type=int, default=defaults.negatives)
         parser.add_argument("--seed", type=int, default=defaults.seed)
         parser.add_argument("--freeze-layers", type=int, default=defaults.freeze_layers)
+        parser.add_argument("--no-dropout", dest="dropout", action="store_false",
+                            help="dropout off: about twice as fast a step on this CPU")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["pairs"].exists():
             raise CommandError(f"No pairs at {options['pairs']}: run build_training_set first.")
-        fields = ("epochs", "learning_rate", "batch_groups", "max_tokens", "negatives", "seed", "freeze_layers")
-        train_options = TrainSettings(**{field: options[field] for field in fields})
+        # every training setting that has an option of the same name; the rest keep their defaults
+        chosen = {f.name: options[f.name] for f in dataclasses.fields(TrainSettings) if f.name in options}
+        train_options = TrainSettings(**chosen)
         pairs = list(read_pairs(options["pairs"]))
         with tqdm(unit="step", desc="training") as bar:
 
