@@ -217,6 +217,8 @@ RERANKER_MODEL = env_str("RERANKER_MODEL", "bundled:ms-marco-MiniLM-L-12-v2-int8
 RERANK_DTYPE = env_str("RERANK_DTYPE", "float32")
 # How often each process looks for a newly activated (or rolled back) fine-tuned reranker version.
 RERANKER_VERSION_CHECK_SECONDS = env_float("RERANKER_VERSION_CHECK_SECONDS", 10.0)
+# Load the embedder and the serving reranker when a web process starts, not on its first question.
+WARM_MODELS = env_bool("WARM_MODELS", True)
 # Fine-tuning from feedback: the share of questions kept out of training to judge on, and the nDCG@10 gain a
 # new version needs over the active one to be served.
 TUNING_EVAL_SHARE = env_float("TUNING_EVAL_SHARE", 0.2)

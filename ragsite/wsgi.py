@@ -1,6 +1,7 @@
 import os
 import threading
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ragsite.settings")
@@ -8,13 +9,14 @@ application = get_wsgi_application()
 
 
 def _warm_models() -> None:
-    """Load the embedder and reranker now, so the first question does not wait seconds for them."""
+    """Load the embedder and the serving reranker (an active fine-tuned version's, else the shipped one) now, so
+    the first question does not wait seconds for them."""
     from ingestion.embedding import get_embedder
-    from retrieval.rerankers import get_reranker
+    from retrieval.selectors import reranker_current
 
     get_embedder()
-    get_reranker()
+    reranker_current()
 
 
-if os.environ.get("WARM_MODELS", "true").lower() in ("1", "true", "yes", "on"):
+if settings.WARM_MODELS:
     threading.Thread(target=_warm_models, name="warm-models", daemon=True).start()
