@@ -149,6 +149,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ingestion.tasks.sweep_stuck_documents",
         "schedule": env_float("INGEST_SWEEP_EVERY_SECONDS", 300.0),
     },
+    "sweep-stale-training": {"task": "tuning.tasks.sweep_stale_training", "schedule": 600.0},
 }
 
 # Ingestion.
@@ -223,6 +224,9 @@ WARM_MODELS = env_bool("WARM_MODELS", True)
 # new version needs over the active one to be served.
 TUNING_EVAL_SHARE = env_float("TUNING_EVAL_SHARE", 0.2)
 TUNING_PROMOTION_MARGIN = env_float("TUNING_PROMOTION_MARGIN", 0.01)
+# A training run silent this long (no step done; progress is written every few seconds, the export at its end
+# takes a minute or two) has lost its worker: the sweep marks it failed.
+TUNING_STALE_AFTER_SECONDS = env_float("TUNING_STALE_AFTER_SECONDS", 1800.0)
 RERANK_MAX_TOKENS = env_int("RERANK_MAX_TOKENS", 512)
 RERANK_BATCH_SIZE = env_int("RERANK_BATCH_SIZE", 8)
 RERANK_THREADS = env_int("RERANK_THREADS", 0)

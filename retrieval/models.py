@@ -46,6 +46,8 @@ class RerankerVersion(models.Model):
     error = models.TextField(blank=True)  # why training failed
     steps_done = models.PositiveIntegerField(default=0)  # training progress, for the admin
     steps_total = models.PositiveIntegerField(default=0)
+    # A training run's last sign of life: the sweep fails a run whose worker died (no progress for too long).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Its own Platt fit and the threshold chosen on that scale: another model's logits mean something else.
     platt_a = models.FloatField(null=True, blank=True)
     platt_b = models.FloatField(null=True, blank=True)

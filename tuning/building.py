@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from retrieval.models import RerankerVersion
 from tuning.bases import base_model_dir
 from tuning.export import export_int8_onnx
 from tuning.training import TrainSettings, train
@@ -16,7 +17,14 @@ from tuning.training_set import Pair
 
 
 def version_name(base: str) -> str:
-    return f"reranker-{timezone.now():%Y%m%d-%H%M%S}-{Path(base).name}"
+    """A new version's name from the time and its base; two runs started in the same second (a double click)
+    get -2, -3 rather than one of them failing on the unique name."""
+    stem = f"reranker-{timezone.now():%Y%m%d-%H%M%S}-{Path(base).name}"
+    name, number = stem, 1
+    while RerankerVersion.objects.filter(name=name).exists() or (settings.VAR_DIR / "models" / name).exists():
+        number += 1
+        name = f"{stem}-{number}"
+    return name
 
 
 def folder_build(

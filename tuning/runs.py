@@ -18,6 +18,7 @@ PROGRESS_EVERY = 5  # steps between progress writes
 
 def version_train(*, version_id: int) -> None:
     version = RerankerVersion.objects.get(pk=version_id)
+    version_progress(version_id=version_id, done=0, total=0)  # started: the stale-run sweep watches it from now
     options = TrainSettings(**version.manifest["settings"])
     eval_share, seed = settings.TUNING_EVAL_SHARE, options.seed
     pairs = feedback_pairs(eval_share=eval_share, seed=seed)

@@ -108,7 +108,7 @@ def train(
         optimizer.step()
         schedule.step()
         optimizer.zero_grad()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if on_step is not None:
             on_step(step + 1, steps, losses[-1])
     seconds = time.monotonic() - started

@@ -4,6 +4,7 @@ one, activation and rollback. A version is served only when it measured better o
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -55,7 +56,23 @@ def version_register(*, folder: Path) -> RerankerVersion:
 
 
 def version_progress(*, version_id: int, done: int, total: int) -> None:
-    RerankerVersion.objects.filter(pk=version_id).update(steps_done=done, steps_total=total)
+    RerankerVersion.objects.filter(pk=version_id).update(
+        steps_done=done, steps_total=total, heartbeat_at=timezone.now()
+    )
+
+
+def versions_fail_stale(*, silent_for: float) -> int:
+    """Fail started training runs that gave no sign of life for `silent_for` seconds: their worker was killed,
+    restarted or ran out of memory (the task is not redelivered, so nothing else would ever end them). How many.
+    A run still queued has no heartbeat yet and is left alone."""
+    minutes = round(silent_for / 60)
+    reason = (
+        f"The training run stopped without finishing: no progress for over {minutes} minutes (its worker was "
+        "killed, restarted or ran out of memory). Start a new run."
+    )
+    return RerankerVersion.objects.filter(
+        status=Status.TRAINING, heartbeat_at__lt=timezone.now() - timedelta(seconds=silent_for)
+    ).update(status=Status.FAILED, error=reason)
 
 
 def version_fail(*, version_id: int, reason: str) -> None:

@@ -68,3 +68,37 @@ def test_a_run_without_feedback_fails_saying_why(tiny_base, tmp_path, settings, 
     version_train(version_id=version.pk)
     version.refresh_from_db()
     assert version.status == "failed" and "Nothing to train on" in version.error
+
+
+def test_the_sweep_fails_a_started_run_that_went_silent_and_leaves_the_others(monkeypatch) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tuning.tasks import sweep_stale_training
+
+    monkeypatch.setattr("tuning.services.train_reranker_version.delay", lambda pk: None)
+    runs = {name: version_training_start(base="shipped", options=TrainSettings(), margin=0.01) for name in "abc"}
+    now = timezone.now()
+    # a: its worker died an hour ago; b: stepping a minute ago; c: still queued (no heartbeat yet)
+    for name, heartbeat in (("a", now - timedelta(hours=1)), ("b", now - timedelta(minutes=1))):
+        RerankerVersion.objects.filter(pk=runs[name].pk).update(name=name, heartbeat_at=heartbeat)
+    finished = RerankerVersion.objects.create(name="done", base="shipped", folder="/x", status="rejected",
+                                              heartbeat_at=now - timedelta(days=1))  # fmt: skip
+    sweep_stale_training()
+    status = dict(RerankerVersion.objects.values_list("pk", "status"))
+    assert (
+        status[runs["a"].pk] == "failed"
+        and "no progress for over 30 minutes" in RerankerVersion.objects.get(pk=runs["a"].pk).error
+    )
+    assert status[runs["b"].pk] == status[runs["c"].pk] == "training" and status[finished.pk] == "rejected"
+
+
+def test_a_started_run_beats_its_heartbeat(tiny_base, tmp_path, settings, monkeypatch) -> None:
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr("tuning.services.train_reranker_version.delay", lambda pk: None)
+    version = version_training_start(base=str(tiny_base), options=TrainSettings(), margin=0.01)
+    assert version.heartbeat_at is None
+    version_train(version_id=version.pk)
+    version.refresh_from_db()
+    assert version.heartbeat_at is not None
