@@ -62,3 +62,18 @@ def test_calibrate_then_evaluate_write_their_reports(beir_dir, tmp_path, capsys)
     assert report["metrics"]["hybrid_rerank@5"]["mrr@10"] == pytest.approx(1.0)
     assert (out / f"{beir_dir.name}-train.png").stat().st_size > 1000
     assert "nDCG@10" in capsys.readouterr().out
+
+
+def test_store_pools_writes_first_stage_pools_the_tuning_commands_read(beir_dir, tmp_path) -> None:
+    from retrieval.calibration import load_pools, pools_file
+    from tuning.training_set import beir_pairs
+
+    call_command("ingest_beir", str(beir_dir))
+    out = tmp_path / "pools"
+    call_command("store_pools", "--beir", str(beir_dir), "--split", "train", "--depth", "3", "--out", str(out))
+    pools = load_pools(pools_file(out, beir_dir, "train", 3))
+    assert [p.question_id for p in pools] == [q for q, _, _ in QUERIES]
+    assert all(len(p.candidates) == 3 and p.candidates[0].logit is None for p in pools)  # first stage only
+    assert [c.final_rank for c in pools[0].candidates] == [1, 2, 3]  # the fused order, as hard negatives read it
+    pairs = beir_pairs(pools, {q: text for q, text, _ in QUERIES}, evidence=False)
+    assert {p.question_id for p in pairs if p.label} == {q for q, _, _ in QUERIES}  # each relevant doc found
