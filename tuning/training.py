@@ -27,8 +27,8 @@ class TrainSettings:
     seed: int = 13
     freeze_layers: int = 0  # the embeddings and this many lower layers are left as they are
     warmup_share: float = 0.1
-    # Dropout's random masks cost ~4x the forward pass itself on this CPU (benchmarks/train_step.py): off, a
-    # step runs ~2x faster; on, the model's own rates regularise a long run on little data.
+    # Dropout's random masks cost more than the forward pass itself on this CPU: off, a step runs ~2.1x faster
+    # (benchmarks/train_step.py); on, the model's own rates regularise a long run on little data.
     dropout: bool = True
 
 
