@@ -13,7 +13,7 @@ from retrieval.models import RerankerVersion
 from tuning.bases import base_model_dir
 from tuning.export import export_int8_onnx
 from tuning.training import TrainSettings, train
-from tuning.training_set import Pair
+from tuning.training_set import Pair, question_key
 
 
 def version_name(base: str) -> str:
@@ -44,6 +44,8 @@ def folder_build(
         "started": started.isoformat(),
         "finished": timezone.now().isoformat(),
         "training": report.as_dict(),
+        # so that judging can refuse held-out questions this version saw (another split, or all of them)
+        "trained_questions": sorted({question_key(p.question) for p in pairs if p.split == "train"}),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return folder

@@ -45,4 +45,8 @@ def version_train(*, version_id: int) -> None:
         return
     calibration = random.Random(options.seed).sample(training, min(len(training), 150))
     margin = float(version.manifest.get("margin", settings.TUNING_PROMOTION_MARGIN))
-    version_judge(version=version, judging=Judging(heldout, calibration, {**queries, **more}, margin))
+    try:
+        version_judge(version=version, judging=Judging(heldout, calibration, {**queries, **more}, margin))
+    except ValueError as exc:  # cannot happen with one split function; said on the version rather than lost
+        version.verdict = f"Not judged: {exc}"
+        version.save(update_fields=["verdict"])

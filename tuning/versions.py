@@ -25,6 +25,7 @@ from tuning.measure import (
     rescored,
     threshold_figures,
 )
+from tuning.training_set import question_key
 
 Status = RerankerVersion.Status
 
@@ -81,7 +82,15 @@ def version_fail(*, version_id: int, reason: str) -> None:
 
 def version_judge(*, version: RerankerVersion, judging: Judging) -> RerankerVersion:
     """Measure the version and the active reranker on the same held-out questions; activate the version only if
-    it wins nDCG@10 by the margin, else record it as rejected with its figures."""
+    it wins nDCG@10 by the margin, else record it as rejected with its figures. ValueError if it trained on any
+    of them: a gain measured there proves nothing."""
+    seen = trained_on(version, judging)
+    if seen:
+        raise ValueError(
+            f"{seen} of the {len(judging.heldout)} held-out questions were in {version.name}'s training data (its "
+            "pairs were built with another split, or from every question), so a gain measured on them proves "
+            "nothing. Judge it on the split its pairs were built with (the same --eval-share and --seed)."
+        )
     active = reranker_version_active()
     with reranker_pinned(active):
         served = reranker_current()
@@ -105,6 +114,12 @@ def version_judge(*, version: RerankerVersion, judging: Judging) -> RerankerVers
         "margin": judging.margin,
     }
     return _decide(version, metrics, (a, b, threshold))
+
+
+def trained_on(version: RerankerVersion, judging: Judging) -> int:
+    """How many of the held-out questions the version trained on (its manifest lists them by question key)."""
+    trained = set(version.manifest.get("trained_questions", []))
+    return sum(question_key(judging.queries[pool.question_id]) in trained for pool in judging.heldout)
 
 
 def _decide(version: RerankerVersion, metrics: dict[str, object], fit: tuple[float, float, float]) -> RerankerVersion:

@@ -45,10 +45,11 @@ def pools() -> tuple[list[LabelledPool], dict[str, str]]:
     return made, queries
 
 
-def trained_version(tmp_path, tiny_base, settings) -> RerankerVersion:
+def trained_version(tmp_path, tiny_base, settings, asked=lambda question: f"Tell me: {question}") -> RerankerVersion:
+    """A tiny model trained on the facts, asked in other words than the held-out questions unless `asked` says."""
     settings.VAR_DIR = tmp_path
     pairs = [
-        Pair(f"q{q}", question, f"Handbook\n{text}", int(text == answer), "beir")
+        Pair(f"q{q}", asked(question), f"Handbook\n{text}", int(text == answer), "beir")
         for q, (question, answer) in enumerate(FACTS)
         for text in [answer, *(f[1] for f in FACTS if f[1] != answer)]
     ]
@@ -103,6 +104,17 @@ def test_a_worse_version_is_refused_a_better_one_serves_and_rollback_walks_back(
     with django_capture_on_commit_callbacks(execute=True):
         assert version_rollback() is None  # and then the shipped model
     assert reranker_version_active() is None and served().startswith("onnx:")
+
+
+def test_a_version_is_never_judged_on_questions_it_trained_on(tmp_path, tiny_base, settings) -> None:
+    held, queries = pools()
+    version = trained_version(tmp_path, tiny_base, settings, asked=lambda question: f"  {question.upper()}")
+    with pytest.raises(ValueError, match="6 of the 6 held-out questions were in tiny's training data"):
+        version_judge(version=version, judging=Judging(heldout=held, calibration=held, queries=queries))
+    version.refresh_from_db()
+    assert (
+        version.status == RerankerVersion.Status.CANDIDATE and not version.metrics and reranker_version_active() is None
+    )
 
 
 def test_evaluate_refuses_an_unknown_version_and_names_the_known_ones(tmp_path) -> None:

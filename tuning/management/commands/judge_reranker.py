@@ -52,7 +52,10 @@ class Command(BaseCommand):
             desc="judging", unit="question", total=2 * len(heldout) + len(calibration) + len(gate_questions())
         ) as bar:
             judging = Judging(heldout, calibration, queries, options["margin"], on_pool=lambda: bar.update(1))
-            version = version_judge(version=version, judging=judging)
+            try:
+                version = version_judge(version=version, judging=judging)
+            except ValueError as exc:  # it trained on held-out questions
+                raise CommandError(str(exc)) from exc
         self.stdout.write(report(version.metrics) + f"\n{version.verdict}")
 
     def _beir(self, options: dict[str, Any]) -> tuple[list[LabelledPool], list[LabelledPool], dict[str, str]]:
