@@ -1,0 +1,60 @@
+"""The figures a version trained on every question can still be given: its Platt fit and threshold, and the demo
+regression gate (questions no SciFact-trained version ever saw). judge_reranker refuses such a version, rightly:
+it has no held-out questions left.
+
+    .venv/bin/python -m ragsite.localservices -- .venv/bin/python benchmarks/version_gate.py \
+        var/models/NAME --pools var/evaluation/pools-scifact-train-50.jsonl
+
+The Platt fit uses `--questions` pools picked as judge_reranker picks its training-side ones (seed 13), with the
+configured window plan. Prints the figures and writes benchmarks/results/version_gate.json.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ragsite.settings")
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from retrieval.calibration import load_pools
+    from retrieval.evaluation import load_beir_split
+    from retrieval.rerankers import version_reranker
+    from retrieval.scoring import Calibration
+    from tuning.gate import BARS, gate_measure
+    from tuning.measure import cut, platt_fit, rescored, threshold_figures
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--pools", type=Path, required=True)
+    parser.add_argument("--beir", type=Path, default=ROOT.parent / "shared" / "eval" / "scifact")
+    parser.add_argument("--split", default="train")
+    parser.add_argument("--questions", type=int, default=150)
+    args = parser.parse_args()
+    queries = load_beir_split(args.beir, args.split).queries
+    pools = cut(load_pools(args.pools), settings.RETRIEVAL_POOL)
+    chosen = random.Random(13).sample(pools, min(len(pools), args.questions))
+    reranker = version_reranker(str((args.folder / "onnx").resolve()))
+    scored = rescored(chosen, queries, reranker)
+    a, b, threshold = platt_fit(scored)
+    figures = threshold_figures(scored, a, b, threshold)
+    gate = gate_measure(reranker, Calibration(a, b, threshold))
+    print(f"Platt a={a:.4f} b={b:.4f}, threshold {threshold} (fitted on {len(chosen)} pools): {figures}")
+    print(f"demo gate: {gate} (bars { ({k: round(v, 4) for k, v in BARS.items()}) })")
+    out = ROOT / "benchmarks" / "results" / "version_gate.json"
+    record = {"folder": str(args.folder), "platt": [a, b, threshold], "threshold": figures, "gate": gate}
+    out.write_text(json.dumps(record, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
