@@ -31,7 +31,7 @@ BLENDS = (3.0, 10.0, 30.0, 1000.0)
 def reranker_of(spec: str) -> "Reranker":
     from django.conf import settings
 
-    from retrieval.rerankers import OnnxCrossEncoder, SentenceTransformersCrossEncoder, get_reranker
+    from retrieval.rerankers import SentenceTransformersCrossEncoder, get_reranker, version_reranker
 
     if spec == "shipped":
         shipped = get_reranker()
@@ -40,8 +40,7 @@ def reranker_of(spec: str) -> "Reranker":
     if spec.startswith("float:"):
         folder = Path(spec.removeprefix("float:"))
         return SentenceTransformersCrossEncoder(str(folder / "torch"), settings.RERANK_MAX_TOKENS, 8, "float32")
-    threads = settings.RERANK_THREADS or os.cpu_count() or 1
-    return OnnxCrossEncoder(Path(spec) / "onnx", settings.RERANK_MAX_TOKENS, settings.RERANK_BATCH_SIZE, threads)
+    return version_reranker(str((Path(spec) / "onnx").resolve()))  # as a version is served
 
 
 def mean_scores(rows: list[dict[str, float]]) -> dict[str, float]:
