@@ -43,12 +43,6 @@ def reranker_of(spec: str) -> "Reranker":
     return version_reranker(str((Path(spec) / "onnx").resolve()))  # as a version is served
 
 
-def mean_scores(rows: list[dict[str, float]]) -> dict[str, float]:
-    from tuning.measure import METRICS
-
-    return {name: round(sum(row[name] for row in rows) / max(len(rows), 1), 4) for name in METRICS}
-
-
 def main() -> None:
     import django
 
@@ -58,7 +52,8 @@ def main() -> None:
     from retrieval.calibration import load_pools
     from retrieval.evaluation import load_beir_split, scores
     from retrieval.scoring import reordered
-    from tuning.measure import cut, fused_order, question_scores, rescored
+    from retrieval.selectors import serving_of
+    from tuning.measure import cut, fused_order, mean_scores, question_scores, rescored
     from tuning.training_set import split_of
 
     parser = argparse.ArgumentParser()
@@ -87,7 +82,7 @@ def main() -> None:
         print(f"{row['model']} | | {row['ndcg@10']} | {row['mrr@10']} | {row['recall@5']} |", flush=True)
     for spec in args.models.split(","):
         started = time.monotonic()
-        scored = rescored(pools, queries, reranker_of(spec))
+        scored = rescored(pools, queries, reranker_of(spec), serving_of(None).plan)
         seconds = round(time.monotonic() - started)
         for blend in BLENDS:
             order = functools.partial(

@@ -5,8 +5,10 @@ it has no held-out questions left.
     .venv/bin/python -m ragsite.localservices -- .venv/bin/python benchmarks/version_gate.py \
         var/models/NAME --pools var/evaluation/pools-scifact-train-50.jsonl
 
-The Platt fit uses `--questions` pools picked as judge_reranker picks its training-side ones (seed 13), with the
-configured window plan. Prints the figures and writes benchmarks/results/version_gate.json.
+The Platt fit uses `--questions` pools picked as judge_reranker picks its training-side ones (seed 13), served
+with `--chunk-weight` and `--blend-weight` (default: the settings'; give those judging chose for the version
+trained on 80% of the questions with the same recipe). Prints the figures and writes
+benchmarks/results/version_gate.json.
 """
 
 import argparse
@@ -25,12 +27,15 @@ def main() -> None:
     import django
 
     django.setup()
+    from dataclasses import replace
+
     from django.conf import settings
 
     from retrieval.calibration import load_pools
     from retrieval.evaluation import load_beir_split
     from retrieval.rerankers import version_reranker
-    from retrieval.scoring import Calibration
+    from retrieval.scoring import Calibration, Serving
+    from retrieval.selectors import serving_of
     from tuning.gate import BARS, gate_measure
     from tuning.measure import cut, platt_fit, rescored, threshold_figures
 
@@ -40,19 +45,25 @@ def main() -> None:
     parser.add_argument("--beir", type=Path, default=ROOT.parent / "shared" / "eval" / "scifact")
     parser.add_argument("--split", default="train")
     parser.add_argument("--questions", type=int, default=150)
+    parser.add_argument("--chunk-weight", type=float, default=settings.RERANK_WINDOW_CHUNK_WEIGHT)
+    parser.add_argument("--blend-weight", type=float, default=settings.RERANK_BLEND_WEIGHT)
     args = parser.parse_args()
+    serving = Serving(replace(serving_of(None).plan, chunk_weight=args.chunk_weight), args.blend_weight)
     queries = load_beir_split(args.beir, args.split).queries
     pools = cut(load_pools(args.pools), settings.RETRIEVAL_POOL)
     chosen = random.Random(13).sample(pools, min(len(pools), args.questions))
     reranker = version_reranker(str((args.folder / "onnx").resolve()))
-    scored = rescored(chosen, queries, reranker)
-    a, b, threshold = platt_fit(scored)
-    figures = threshold_figures(scored, a, b, threshold)
-    gate = gate_measure(reranker, Calibration(a, b, threshold))
+    scored = rescored(chosen, queries, reranker, serving.plan)
+    a, b, threshold = platt_fit(scored, serving.plan.chunk_weight)
+    figures = threshold_figures(scored, a, b, threshold, serving.plan.chunk_weight)
+    gate = gate_measure(reranker, Calibration(a, b, threshold), serving)
     print(f"Platt a={a:.4f} b={b:.4f}, threshold {threshold} (fitted on {len(chosen)} pools): {figures}")
     print(f"demo gate: {gate} (bars { ({k: round(v, 4) for k, v in BARS.items()}) })")
     out = ROOT / "benchmarks" / "results" / "version_gate.json"
-    record = {"folder": str(args.folder), "platt": [a, b, threshold], "threshold": figures, "gate": gate}
+    record = {
+        "folder": str(args.folder), "weights": [args.chunk_weight, args.blend_weight], "platt": [a, b, threshold],
+        "threshold": figures, "gate": gate,
+    }  # fmt: skip
     out.write_text(json.dumps(record, indent=1) + "\n")
 
 

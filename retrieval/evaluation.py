@@ -13,7 +13,7 @@ from retrieval.context import Scored
 from retrieval.first_stage import first_stage
 from retrieval.metrics import documents_by_best_chunk, mrr_at, ndcg_at, percentile, recall_at
 from retrieval.scoring import reordered
-from retrieval.selectors import RetrievalResult, languages_in_use, retrieve, window_plan
+from retrieval.selectors import RetrievalResult, languages_in_use, retrieve, serving_current
 
 # rerank_chunks: whole chunks scored (as before windows); rerank_windows: best window alone (MaxP);
 # hybrid_rerank: the configured plan (RERANK_WINDOW_*). All three come from one reranking of the same pool.
@@ -107,13 +107,14 @@ def evaluate(
         for depth in depths:
             hybrid = retrieve(question, pool=depth, rerank=False, collections="all")
             add(f"hybrid@{depth}", scores(ranking_of(hybrid), relevant, depth))
-            reranked = retrieve(question, pool=depth, rerank=True, plan=window_plan().scoring_both(), collections="all")
+            serving = serving_current()  # the version's own weights when it has them
+            reranked = retrieve(question, pool=depth, rerank=True, plan=serving.plan.scoring_both(), collections="all")
             fallbacks += reranked.reranker_fell_back
             if on_pool is not None and depth == max(depths) and reranked.reranked:
                 on_pool(query_id, reranked.candidates)
-            for mode, chunk_weight in {**RERANK_MODES, "hybrid_rerank": settings.RERANK_WINDOW_CHUNK_WEIGHT}.items():
+            for mode, chunk_weight in {**RERANK_MODES, "hybrid_rerank": serving.plan.chunk_weight}.items():
                 ranked = (
-                    reordered(reranked.candidates, chunk_weight, settings.RERANK_BLEND_WEIGHT, settings.RRF_K)
+                    reordered(reranked.candidates, chunk_weight, serving.blend_weight, settings.RRF_K)
                     if reranked.reranked
                     else reranked.candidates
                 )
@@ -124,6 +125,7 @@ def evaluate(
         if on_query is not None:
             on_query()
     count = max(len(split.queries), 1)
+    served = serving_current()
     return {
         "queries": len(split.queries),
         "metrics": {key: {n: round(v / count, 4) for n, v in bucket.items()} for key, bucket in sums.items()},
@@ -131,6 +133,8 @@ def evaluate(
             key: {f"p{q}": round(percentile(values, q), 1) for q in (50, 95, 99)} for key, values in latencies.items()
         },
         "reranker_fallbacks": fallbacks,
+        # the reranker version's own, where judging chose them, else the settings below
+        "served_weights": {"chunk_weight": served.plan.chunk_weight, "blend_weight": served.blend_weight},
         "settings": {
             name: getattr(settings, name)
             for name in (

@@ -52,6 +52,9 @@ class RerankerVersion(models.Model):
     platt_a = models.FloatField(null=True, blank=True)
     platt_b = models.FloatField(null=True, blank=True)
     threshold = models.FloatField(null=True, blank=True)
+    # How it serves, chosen by judging (None: the settings' RERANK_WINDOW_CHUNK_WEIGHT and RERANK_BLEND_WEIGHT).
+    chunk_weight = models.FloatField(null=True, blank=True)
+    blend_weight = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
 

@@ -60,6 +60,20 @@ class WindowPlan:
         return f"windows {self.sentences}/{self.stride}/{self.max_windows}, chunk weight {self.chunk_weight:g}"
 
 
+@dataclass(frozen=True)
+class Serving:
+    """How a reranker's logits become the served order: the window plan they come from and the weight of the
+    reranker's rank beside the fused one. A version carries its own (judging chooses them): a model tuned on whole
+    chunks scores windows poorly, and an in-domain one needs the fused rank's help less than a web-search one."""
+
+    plan: WindowPlan
+    blend_weight: float
+
+    def order(self, candidates: list[Scored], rrf_k: int) -> list[Scored]:
+        """Candidates scored both ways (WindowPlan.scoring_both) ordered as this serving would order them."""
+        return reordered(candidates, self.plan.chunk_weight, self.blend_weight, rrf_k)
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function without overflow for large |x|."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))

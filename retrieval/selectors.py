@@ -17,7 +17,7 @@ from retrieval.context import Passage, Scored, choose_context
 from retrieval.first_stage import Scope, first_stage
 from retrieval.models import RerankerCalibration, RerankerVersion
 from retrieval.rerankers import Reranker, RerankTimeout, get_reranker, version_reranker
-from retrieval.scoring import Calibration, WindowPlan, apply_rerank, score_pool
+from retrieval.scoring import Calibration, Serving, WindowPlan, apply_rerank, score_pool
 
 logger = logging.getLogger(__name__)
 _CACHE_SECONDS = 60.0
@@ -61,13 +61,26 @@ def languages_in_use() -> list[str]:
     )
 
 
-def window_plan() -> WindowPlan:
-    return WindowPlan(
+def serving_of(version: RerankerVersion | None) -> Serving:
+    """The window plan and blend weight a version (None: the shipped model) serves with: those judging chose
+    for it, else the settings'."""
+    chunk_weight = None if version is None else version.chunk_weight
+    blend_weight = None if version is None else version.blend_weight
+    plan = WindowPlan(
         sentences=settings.RERANK_WINDOW_SENTENCES,
         stride=settings.RERANK_WINDOW_STRIDE,
         max_windows=settings.RERANK_WINDOW_MAX,
-        chunk_weight=settings.RERANK_WINDOW_CHUNK_WEIGHT,
+        chunk_weight=settings.RERANK_WINDOW_CHUNK_WEIGHT if chunk_weight is None else chunk_weight,
     )
+    return Serving(plan, settings.RERANK_BLEND_WEIGHT if blend_weight is None else blend_weight)
+
+
+def serving_current() -> Serving:
+    return serving_of(reranker_version_active())
+
+
+def window_plan() -> WindowPlan:
+    return serving_current().plan
 
 
 def reranker_version_active() -> RerankerVersion | None:
@@ -166,9 +179,10 @@ def retrieve(
     for rank, candidate in enumerate(candidates, start=1):
         candidate.final_rank, candidate.final_score = rank, candidate.rrf
     result = RetrievalResult(question=question, candidates=candidates, context=[], reranked=False)
-    plan = plan or window_plan()
+    serving = serving_current()
+    plan = plan or serving.plan
     if rerank and candidates:
-        _rerank(result, settings.RERANK_BLEND_WEIGHT if blend_weight is None else blend_weight, plan, timings)
+        _rerank(result, serving.blend_weight if blend_weight is None else blend_weight, plan, timings)
     result.context = choose_context(
         result.candidates,
         min_score=calibration_current(plan).threshold if min_score is None else min_score,

@@ -18,8 +18,8 @@ from demo.questions import ANSWERABLE, UNCOVERED
 from retrieval.calibration import load_pools
 from retrieval.context import Scored, choose_context
 from retrieval.rerankers import Reranker
-from retrieval.scoring import Calibration, apply_rerank, score_pool
-from retrieval.selectors import retrieve, window_plan
+from retrieval.scoring import Calibration, Serving, apply_rerank, score_pool
+from retrieval.selectors import retrieve
 
 POOLS = Path(__file__).resolve().parent.parent / "demo" / "gate-pools.jsonl"
 BARS = {"first": 66 / 69, "context": 42 / 69, "refused": 14 / 22}
@@ -42,15 +42,20 @@ def gate_questions(path: Path = POOLS) -> dict[str, str]:
 
 
 def gate_measure(
-    reranker: Reranker, calibration: Calibration, path: Path = POOLS, on_pool: Callable[[], None] | None = None
+    reranker: Reranker,
+    calibration: Calibration,
+    serving: Serving,
+    path: Path = POOLS,
+    on_pool: Callable[[], None] | None = None,
 ) -> dict[str, float]:
-    """The gate's three figures for this reranker with its own calibration, and whether each holds its bar."""
+    """The gate's three figures for this reranker served with its own calibration and weights, and whether
+    each holds its bar."""
     questions = gate_questions(path)
     first = context = answerable = refused = uncovered = 0
     for pool in load_pools(path):
         candidates = [Scored(**vars(c)) for c in pool.candidates]
-        score_pool(reranker, questions[pool.question_id], candidates, window_plan(), None)
-        apply_rerank(candidates, calibration, settings.RERANK_BLEND_WEIGHT, settings.RRF_K)
+        score_pool(reranker, questions[pool.question_id], candidates, serving.plan, None)
+        apply_rerank(candidates, calibration, serving.blend_weight, settings.RRF_K)
         kept = choose_context(candidates, min_score=calibration.threshold,
                               token_budget=settings.CONTEXT_TOKEN_BUDGET, final_k=settings.FINAL_K)  # fmt: skip
         if pool.relevant:

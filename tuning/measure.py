@@ -5,19 +5,28 @@ candidates, so hybrid, the active reranker and a candidate are compared in one r
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from django.conf import settings
 
-from retrieval.calibration import LabelledPool, fit_platt, labelled_logits, suggest_threshold, threshold_table
+from retrieval.calibration import (
+    BLEND_WEIGHTS,
+    CHUNK_WEIGHTS,
+    LabelledPool,
+    fit_platt,
+    labelled_logits,
+    suggest_threshold,
+    threshold_table,
+)
 from retrieval.context import Scored
 from retrieval.evaluation import scores
 from retrieval.metrics import documents_by_best_chunk
 from retrieval.rerankers import Reranker
-from retrieval.scoring import reordered, score_pool
-from retrieval.selectors import window_plan
+from retrieval.scoring import Serving, WindowPlan, score_pool
 
 METRICS = ("ndcg@10", "mrr@10", "recall@5")
+Order = Callable[[list[Scored]], list[Scored]]
 
 
 def cut(pools: list[LabelledPool], depth: int) -> list[LabelledPool]:
@@ -26,10 +35,13 @@ def cut(pools: list[LabelledPool], depth: int) -> list[LabelledPool]:
 
 
 def rescored(
-    pools: list[LabelledPool], queries: dict[str, str], reranker: Reranker, on_pool: Callable[[], None] | None = None
+    pools: list[LabelledPool],
+    queries: dict[str, str],
+    reranker: Reranker,
+    plan: WindowPlan,
+    on_pool: Callable[[], None] | None = None,
 ) -> list[LabelledPool]:
-    """Copies of the pools scored by this reranker with the configured window plan (what serving scores)."""
-    plan = window_plan()
+    """Copies of the pools scored by this reranker with this window plan (serving's: selectors.serving_of)."""
     out = []
     for pool in pools:
         candidates = [Scored(**vars(c)) for c in pool.candidates]
@@ -40,31 +52,57 @@ def rescored(
     return out
 
 
-def served_order(candidates: list[Scored]) -> list[Scored]:
-    """The order retrieval serves: the configured window plan's logits blended with the fused rank."""
-    weights = (settings.RERANK_WINDOW_CHUNK_WEIGHT, settings.RERANK_BLEND_WEIGHT, settings.RRF_K)
-    return reordered(candidates, *weights)
+def served_order(serving: Serving) -> Order:
+    """The order retrieval serves with these weights: the plan's logits blended with the fused rank."""
+    return lambda candidates: serving.order(candidates, settings.RRF_K)
 
 
 def fused_order(candidates: list[Scored]) -> list[Scored]:
     return sorted(candidates, key=lambda c: -c.rrf)
 
 
-def question_scores(pools: list[LabelledPool], order: Callable[[list[Scored]], list[Scored]]) -> list[dict[str, float]]:
+def question_scores(pools: list[LabelledPool], order: Order) -> list[dict[str, float]]:
     return [
         scores(documents_by_best_chunk(c.external_id for c in order(pool.candidates)), pool.relevant, 10)
         for pool in pools
     ]
 
 
-def ranking_metrics(pools: list[LabelledPool], *, reranked: bool) -> dict[str, float]:
-    """Mean nDCG@10, MRR@10 and Recall@5 of the served order (reranked) or of the fused one."""
-    found = question_scores(pools, served_order if reranked else fused_order)
+def mean_scores(found: list[dict[str, float]]) -> dict[str, float]:
     return {name: round(sum(q[name] for q in found) / max(len(found), 1), 4) for name in METRICS}
 
 
-def per_question_ndcg(pools: list[LabelledPool]) -> np.ndarray:
-    return np.array([q["ndcg@10"] for q in question_scores(pools, served_order)])
+def ranking_metrics(pools: list[LabelledPool], serving: Serving | None) -> dict[str, float]:
+    """Mean nDCG@10, MRR@10 and Recall@5 of the order served with these weights (None: the fused order)."""
+    return mean_scores(question_scores(pools, fused_order if serving is None else served_order(serving)))
+
+
+def ndcg_of(found: list[dict[str, float]]) -> np.ndarray:
+    return np.array([q["ndcg@10"] for q in found])
+
+
+def serving_chosen(
+    pools: list[LabelledPool], default: Serving, folds: int = 5, seed: int = 13
+) -> tuple[Serving, list[dict[str, float]]]:
+    """The chunk and blend weights with the best mean nDCG@10 on pools scored both ways (ties: `default`), and
+    each question's scores under the weights chosen on the other folds of questions: what choosing is worth on
+    questions it did not see, so that choosing never flatters a version's figures."""
+    grid = [default] + [
+        Serving(replace(default.plan, chunk_weight=chunk), blend)
+        for chunk in CHUNK_WEIGHTS
+        for blend in BLEND_WEIGHTS
+        if (chunk, blend) != (default.plan.chunk_weight, default.blend_weight)
+    ]
+    table = [question_scores(pools, served_order(serving)) for serving in grid]
+    ndcg = np.array([ndcg_of(found) for found in table])  # weights x questions
+    fold = np.random.default_rng(seed).permutation(len(pools)) % max(min(folds, len(pools)), 1)
+    crossfit = list(table[0])
+    for held in set(fold.tolist()):
+        others = fold != held
+        best = int(np.argmax(ndcg[:, others].mean(axis=1))) if others.any() else 0
+        for index in np.flatnonzero(~others):
+            crossfit[index] = table[best][index]
+    return grid[int(np.argmax(ndcg.mean(axis=1)))], crossfit
 
 
 def bootstrap_interval(differences: np.ndarray, seed: int = 7, rounds: int = 2000) -> tuple[float, float]:
@@ -74,16 +112,17 @@ def bootstrap_interval(differences: np.ndarray, seed: int = 7, rounds: int = 200
     return round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)
 
 
-def platt_fit(pools: list[LabelledPool]) -> tuple[float, float, float]:
-    """A Platt fit for a reranker's logits and the threshold keeping 90% of the relevant passages, both from
-    these pools (the training side: never the questions it is judged on)."""
-    chunk_weight = settings.RERANK_WINDOW_CHUNK_WEIGHT
+def platt_fit(pools: list[LabelledPool], chunk_weight: float) -> tuple[float, float, float]:
+    """A Platt fit for a reranker's logits with this chunk weight and the threshold keeping 90% of the relevant
+    passages, both from these pools (the training side: never the questions it is judged on)."""
     logits, labels = labelled_logits(pools, chunk_weight)
     a, b = fit_platt(logits, labels)
     return a, b, suggest_threshold(threshold_table(pools, a, b, chunk_weight))
 
 
-def threshold_figures(pools: list[LabelledPool], a: float, b: float, threshold: float) -> dict[str, float]:
+def threshold_figures(
+    pools: list[LabelledPool], a: float, b: float, threshold: float, chunk_weight: float
+) -> dict[str, float]:
     """Precision and recall of the threshold on these pools, and the share of questions keeping context."""
-    row = threshold_table(pools, a, b, settings.RERANK_WINDOW_CHUNK_WEIGHT, (threshold,))[0]
+    row = threshold_table(pools, a, b, chunk_weight, (threshold,))[0]
     return {name: value for name, value in row.items() if name != "threshold"}

@@ -13,16 +13,26 @@ from django.utils import timezone
 from retrieval.calibration import LabelledPool
 from retrieval.models import RerankerVersion
 from retrieval.rerankers import version_reranker
-from retrieval.scoring import Calibration
-from retrieval.selectors import forget_calibrations, reranker_current, reranker_pinned, reranker_version_active
+from retrieval.scoring import Calibration, Serving
+from retrieval.selectors import (
+    forget_calibrations,
+    reranker_current,
+    reranker_pinned,
+    reranker_version_active,
+    serving_of,
+)
 from tuning.gate import POOLS as GATE_POOLS
 from tuning.gate import gate_measure
 from tuning.measure import (
     bootstrap_interval,
-    per_question_ndcg,
+    mean_scores,
+    ndcg_of,
     platt_fit,
+    question_scores,
     ranking_metrics,
     rescored,
+    served_order,
+    serving_chosen,
     threshold_figures,
 )
 from tuning.training_set import question_key
@@ -92,28 +102,36 @@ def version_judge(*, version: RerankerVersion, judging: Judging) -> RerankerVers
             "nothing. Judge it on the split its pairs were built with (the same --eval-share and --seed)."
         )
     active = reranker_version_active()
+    current = serving_of(active)
     with reranker_pinned(active):
         served = reranker_current()
         assert served is not None, "RERANKER_BACKEND=none: there is no active reranker to judge against"
-        baseline = rescored(judging.heldout, judging.queries, served, judging.on_pool)
+        baseline = rescored(judging.heldout, judging.queries, served, current.plan, judging.on_pool)
     candidate = version_reranker(version.onnx_dir)
-    measured = rescored(judging.heldout, judging.queries, candidate, judging.on_pool)
-    a, b, threshold = platt_fit(rescored(judging.calibration, judging.queries, candidate, judging.on_pool))
-    gain = per_question_ndcg(measured) - per_question_ndcg(baseline)
+    default = serving_of(None)
+    both = default.plan.scoring_both()  # so that its chunk weight can be chosen afterwards
+    measured = rescored(judging.heldout, judging.queries, candidate, both, judging.on_pool)
+    serving, chosen = serving_chosen(measured, default)
+    fitted = rescored(judging.calibration, judging.queries, candidate, serving.plan, judging.on_pool)
+    cw = serving.plan.chunk_weight
+    a, b, threshold = platt_fit(fitted, cw)
+    gain = ndcg_of(chosen) - ndcg_of(question_scores(baseline, served_order(current)))
     metrics = {
         "questions": len(judging.heldout),
         "against": active.name if active else "shipped",
-        "hybrid": ranking_metrics(judging.heldout, reranked=False),
-        "active": ranking_metrics(baseline, reranked=True),
-        "candidate": ranking_metrics(measured, reranked=True),
+        "hybrid": ranking_metrics(judging.heldout, None),
+        "active": ranking_metrics(baseline, current),
+        "candidate": mean_scores(chosen),  # each question under weights chosen on the other questions
+        "candidate_default_weights": ranking_metrics(measured, default),
+        "weights": {"chunk_weight": serving.plan.chunk_weight, "blend_weight": serving.blend_weight},
         "ndcg_gain": round(float(gain.mean()), 4),
         "ndcg_gain_interval": bootstrap_interval(gain),
         "questions_better_worse": [int((gain > 0).sum()), int((gain < 0).sum())],
-        "threshold": {"a": a, "b": b, "value": threshold, **threshold_figures(measured, a, b, threshold)},
-        "gate": gate_measure(candidate, Calibration(a, b, threshold), judging.gate_pools, judging.on_pool),
+        "threshold": {"a": a, "b": b, "value": threshold, **threshold_figures(measured, a, b, threshold, cw)},
+        "gate": gate_measure(candidate, Calibration(a, b, threshold), serving, judging.gate_pools, judging.on_pool),
         "margin": judging.margin,
     }
-    return _decide(version, metrics, (a, b, threshold))
+    return _decide(version, metrics, (a, b, threshold), serving)
 
 
 def trained_on(version: RerankerVersion, judging: Judging) -> int:
@@ -122,10 +140,13 @@ def trained_on(version: RerankerVersion, judging: Judging) -> int:
     return sum(question_key(judging.queries[pool.question_id]) in trained for pool in judging.heldout)
 
 
-def _decide(version: RerankerVersion, metrics: dict[str, object], fit: tuple[float, float, float]) -> RerankerVersion:
+def _decide(
+    version: RerankerVersion, metrics: dict[str, object], fit: tuple[float, float, float], serving: Serving
+) -> RerankerVersion:
     gain, margin = float(metrics["ndcg_gain"]), float(metrics["margin"])  # type: ignore[arg-type]
     gate: dict[str, float] = metrics["gate"]  # type: ignore[assignment]
     version.metrics, (version.platt_a, version.platt_b, version.threshold) = metrics, fit
+    version.chunk_weight, version.blend_weight = serving.plan.chunk_weight, serving.blend_weight
     said = (
         f"nDCG@10 {gain:+.4f} against {metrics['against']} (margin {margin:+.4f}); demo gate first "
         f"{gate['first']:.3f}, context {gate['context']:.3f}, refused {gate['refused']:.3f} "

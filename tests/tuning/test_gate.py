@@ -7,6 +7,7 @@ from django.conf import settings
 from retrieval.calibration import load_pools
 from retrieval.rerankers import get_reranker
 from retrieval.scoring import Calibration
+from retrieval.selectors import serving_of
 from tests.retrieval.test_demo_gate import run_gate
 from tuning.gate import BARS, POOLS, gate_measure, gate_pools_build, gate_questions
 
@@ -31,7 +32,7 @@ def test_measured_from_pools_the_gate_agrees_with_retrieval(demo_corpus, tmp_pat
     calibration = Calibration(settings.RERANK_PLATT_A, settings.RERANK_PLATT_B, settings.RERANK_MIN_SCORE)
     reranker = get_reranker()
     assert reranker is not None
-    measured = gate_measure(reranker, calibration, sample)
+    measured = gate_measure(reranker, calibration, serving_of(None), sample)
     questions = list(gate_questions(sample).values())
     names = {d.pk: d.original_name for d in demo_corpus}
     expected = {p.question_id: next(iter(p.relevant), "") for p in load_pools(sample)}

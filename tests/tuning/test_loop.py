@@ -10,7 +10,7 @@ from retrieval.calibration import LabelledPool
 from retrieval.context import Scored
 from retrieval.models import RerankerVersion
 from retrieval.rerankers import bundled_onnx_dir
-from retrieval.selectors import reranker_current, reranker_version_active
+from retrieval.selectors import reranker_current, reranker_version_active, retrieve, serving_current, serving_of
 from tuning.training_set import Pair, write_pairs
 from tuning.versions import Judging, version_activate, version_judge, version_register, version_rollback
 
@@ -97,6 +97,9 @@ def test_a_worse_version_is_refused_a_better_one_serves_and_rollback_walks_back(
     assert better.metrics["against"] == "tiny" and better.metrics["ndcg_gain"] > 0.01
     assert better.threshold is not None and 0 < better.threshold < 1
     assert served() == f"onnx:{better.onnx_dir}"
+    weights = better.metrics["weights"]
+    assert (better.chunk_weight, better.blend_weight) == (weights["chunk_weight"], weights["blend_weight"])
+    assert serving_current() == serving_of(better)  # served with the weights judging chose for it
 
     with django_capture_on_commit_callbacks(execute=True):
         assert version_rollback() == tiny
@@ -104,6 +107,28 @@ def test_a_worse_version_is_refused_a_better_one_serves_and_rollback_walks_back(
     with django_capture_on_commit_callbacks(execute=True):
         assert version_rollback() is None  # and then the shipped model
     assert reranker_version_active() is None and served().startswith("onnx:")
+
+
+def test_an_active_version_serves_with_its_own_weights_and_others_with_the_settings(
+    tmp_path, demo_corpus, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.RERANKER_VERSION_CHECK_SECONDS = 0
+    version = shipped_copy(tmp_path)
+    version.chunk_weight, version.blend_weight = 1.0, 0.0  # whole chunks, the fused order left as it is
+    version.save()
+    question = "How many days of paid annual leave do employees get?"
+    before = retrieve(question, collections="all")
+    with django_capture_on_commit_callbacks(execute=True):
+        version_activate(version=version)
+    after = retrieve(question, collections="all")
+
+    assert before.reranked and after.reranked and serving_current().plan.chunk_weight == 1.0
+    assert any(c.window_start is not None for c in before.candidates)  # the settings' plan scores windows
+    assert all(c.window_start is None and c.chunk_logit is not None for c in after.candidates)
+    assert [c.rrf for c in after.candidates] == sorted((c.rrf for c in after.candidates), reverse=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        version_rollback()
+    assert serving_current() == serving_of(None)
 
 
 def test_a_version_is_never_judged_on_questions_it_trained_on(tmp_path, tiny_base, settings) -> None:

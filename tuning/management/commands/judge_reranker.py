@@ -78,8 +78,17 @@ class Command(BaseCommand):
 
 def report(metrics: dict[str, Any]) -> str:
     lines = [f"{'held-out (' + str(metrics['questions']) + ' questions)':<34}" + "".join(f"{m:>10}" for m in METRICS)]
-    for row, label in (("hybrid", "hybrid"), ("active", f"+ {metrics['against']}"), ("candidate", "+ this version")):
+    rows = (
+        ("hybrid", "hybrid"), ("active", f"+ {metrics['against']}"),
+        ("candidate_default_weights", "+ this version, settings' weights"), ("candidate", "+ this version, its own*"),
+    )  # fmt: skip
+    for row, label in rows:
         lines.append(f"{label:<34}" + "".join(f"{metrics[row][m]:>10.4f}" for m in METRICS))
+    weights = metrics["weights"]
+    lines.append(
+        f"* served with chunk weight {weights['chunk_weight']:g} and blend weight {weights['blend_weight']:g} (best "
+        "on these questions); each question scored with the weights best on the other four fifths of them"
+    )
     low, high = metrics["ndcg_gain_interval"]
     better, worse = metrics["questions_better_worse"]
     threshold = metrics["threshold"]
