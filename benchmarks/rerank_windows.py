@@ -4,8 +4,9 @@
         ../shared/eval/scifact --queries 100 --depth 50
 
 Needs the collection ingested (manage.py ingest_beir) with sentence boundaries (manage.py segment_chunks).
-Each plan reranks the same first-stage pools with the configured backend, blend weight and calibration-free
-order. Prints a table and writes benchmarks/results/rerank_windows-depthN.json.
+Each plan reranks the same first-stage pools with the reranker measured, the blend weight it serves with (a
+version's own, judging chose it; else the settings') and calibration-free order. Prints a table and writes
+benchmarks/results/rerank_windows-depthN.json.
 """
 
 import argparse
@@ -47,7 +48,7 @@ def main() -> None:
     from retrieval.models import RerankerVersion
     from retrieval.rerankers import get_reranker, version_reranker
     from retrieval.scoring import Calibration, WindowPlan, apply_rerank, score_pool
-    from retrieval.selectors import retrieve
+    from retrieval.selectors import retrieve, serving_of
 
     parser = argparse.ArgumentParser()
     parser.add_argument("directory", type=Path)
@@ -65,6 +66,7 @@ def main() -> None:
     version = RerankerVersion.objects.get(name=args.reranker_version) if args.reranker_version else None
     reranker = Counting(get_reranker() if version is None else version_reranker(version.onnx_dir))
     reranker.score("warm up", ["a short passage"] * 8)
+    blend_weight = serving_of(version).blend_weight
     rows = []
     for sentences, stride, cap, chunk_weight in plans:
         plan = WindowPlan(int(sentences), int(stride), int(cap), chunk_weight)
@@ -74,7 +76,7 @@ def main() -> None:
             started = time.perf_counter()
             score_pool(reranker, split.queries[q], pool, plan, deadline=None)
             times.append((time.perf_counter() - started) * 1000)
-            apply_rerank(pool, Calibration(1.0, 0.0, 0.0), settings.RERANK_BLEND_WEIGHT, settings.RRF_K)
+            apply_rerank(pool, Calibration(1.0, 0.0, 0.0), blend_weight, settings.RRF_K)
             quality.append(ndcg_at(documents_by_best_chunk(c.external_id for c in pool), split.qrels[q], 10))
         rows.append(
             {
