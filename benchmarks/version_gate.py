@@ -7,8 +7,9 @@ it has no held-out questions left.
 
 The Platt fit uses `--questions` pools picked as judge_reranker picks its training-side ones (seed 13), served
 with `--chunk-weight` and `--blend-weight` (default: the settings'; give those judging chose for the version
-trained on 80% of the questions with the same recipe). Prints the figures and writes
-benchmarks/results/version_gate.json.
+trained on 80% of the questions with the same recipe). `--sweep 0.01,0.005` gates again at lower thresholds on
+the same fit, to tell a threshold set too high from scores that no longer separate the demo's answerable
+questions from its uncovered ones. Prints the figures and writes benchmarks/results/version_gate.json.
 """
 
 import argparse
@@ -47,6 +48,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=150)
     parser.add_argument("--chunk-weight", type=float, default=settings.RERANK_WINDOW_CHUNK_WEIGHT)
     parser.add_argument("--blend-weight", type=float, default=settings.RERANK_BLEND_WEIGHT)
+    parser.add_argument("--sweep", default="", help="more thresholds to gate at, comma-separated")
     args = parser.parse_args()
     serving = Serving(replace(serving_of(None).plan, chunk_weight=args.chunk_weight), args.blend_weight)
     queries = load_beir_split(args.beir, args.split).queries
@@ -59,10 +61,13 @@ def main() -> None:
     gate = gate_measure(reranker, Calibration(a, b, threshold), serving)
     print(f"Platt a={a:.4f} b={b:.4f}, threshold {threshold} (fitted on {len(chosen)} pools): {figures}")
     print(f"demo gate: {gate} (bars { ({k: round(v, 4) for k, v in BARS.items()}) })")
+    sweep = {t: gate_measure(reranker, Calibration(a, b, float(t)), serving) for t in args.sweep.split(",") if t}
+    for t, swept in sweep.items():
+        print(f"demo gate at threshold {t}: {swept}")
     out = ROOT / "benchmarks" / "results" / "version_gate.json"
     record = {
         "folder": str(args.folder), "weights": [args.chunk_weight, args.blend_weight], "platt": [a, b, threshold],
-        "threshold": figures, "gate": gate,
+        "threshold": figures, "gate": gate, "sweep": sweep,
     }  # fmt: skip
     out.write_text(json.dumps(record, indent=1) + "\n")
 
