@@ -65,6 +65,7 @@ def main() -> None:
     for t, swept in sweep.items():
         print(f"demo gate at threshold {t}: {swept}")
     out = ROOT / "benchmarks" / "results" / "version_gate.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     record = {
         "folder": str(args.folder), "weights": [args.chunk_weight, args.blend_weight], "platt": [a, b, threshold],
         "threshold": figures, "gate": gate, "sweep": sweep,
