@@ -56,3 +56,33 @@ def counts(pairs: Sequence[Pair], side: str) -> dict[str, int]:
     positives = sum(p.label for p in chosen)
     return {"questions": len({p.question_id for p in chosen}), "positives": positives,
             "negatives": len(chosen) - positives}  # fmt: skip
+
+
+def folder_average(*, name: str, tuned: Path, keep_base: float) -> Path:
+    """A new version between a tuned one and the base it started from: every weight `keep_base` of the base's and
+    the rest of the tuned one's (weight-space ensembling, WiSE-FT). Fine-tuning on one domain drifts the scores
+    off others; the average keeps some of the base's behaviour at no training cost. The new version keeps the tuned
+    one's manifest (data, settings, trained questions) and records what it averaged."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    if not 0.0 <= keep_base < 1.0:
+        raise ValueError(f"keep_base must be at least 0 and below 1, not {keep_base}")
+    source = json.loads((tuned / "manifest.json").read_text())
+    folder = settings.VAR_DIR / "models" / name
+    if folder.exists():
+        raise ValueError(f"{folder} exists already: choose another name")
+    model = AutoModelForSequenceClassification.from_pretrained(tuned / "torch", num_labels=1)
+    base = AutoModelForSequenceClassification.from_pretrained(base_model_dir(source["base"]), num_labels=1)
+    base_weights = base.state_dict()
+    with torch.no_grad():
+        for key, weight in model.state_dict().items():
+            if weight.is_floating_point():  # position ids and other integer buffers are the same in both
+                weight.mul_(1.0 - keep_base).add_(base_weights[key], alpha=keep_base)
+    model.save_pretrained(folder / "torch")
+    AutoTokenizer.from_pretrained(tuned / "torch").save_pretrained(folder / "torch")
+    export_int8_onnx(folder / "torch", folder / "onnx")
+    manifest = {**source, "name": name, "averaged": {"from": source["name"], "keep_base": keep_base},
+                "finished": timezone.now().isoformat()}  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return folder
