@@ -59,7 +59,7 @@ class RerankerVersionAdmin(admin.ModelAdmin):
         form = TrainForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            fields = ("epochs", "learning_rate", "negatives", "freeze_layers")
+            fields = ("epochs", "learning_rate", "negatives", "freeze_layers", "dropout")
             options = TrainSettings(**{name: data[name] for name in fields})
             version = version_training_start(base=data["base"], options=options, margin=data["margin"])
             self.message_user(request, f"Training {version.name} started; its progress shows below.")

@@ -15,5 +15,8 @@ class TrainForm(forms.Form):
     learning_rate = forms.FloatField(min_value=1e-7, max_value=1e-2, initial=_DEFAULTS.learning_rate)
     negatives = forms.IntegerField(min_value=1, max_value=31, initial=_DEFAULTS.negatives)
     freeze_layers = forms.IntegerField(min_value=0, max_value=24, initial=6)
+    # Off by default here: a step runs about twice as fast on this CPU, and on SciFact the L-12 trained without
+    # it measured within noise of the run with it (docs/tuning.md).
+    dropout = forms.BooleanField(required=False, initial=False, help_text="slower to train; no better measured")
     margin = forms.FloatField(min_value=-1, max_value=1, initial=settings.TUNING_PROMOTION_MARGIN,
                               help_text="nDCG@10 gain on held-out questions needed to be served")  # fmt: skip

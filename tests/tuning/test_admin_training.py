@@ -41,6 +41,7 @@ def test_the_admin_form_starts_a_queued_training_run(
     assert response.status_code == 302
     version = RerankerVersion.objects.get()
     assert version.status == "training" and version.base == "minilm-l6" and queued == [version.pk]
+    assert version.manifest["settings"]["dropout"] is False  # the box left unticked: the faster run
     listing = admin_client.get("/admin/retrieval/rerankerversion/")
     assert b"Train from feedback" in listing.content and b"starting" in listing.content
 
