@@ -10,7 +10,7 @@ import resource
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ class Group:
     question: str
     positive: str
     negatives: tuple[str, ...]
+    # every negative of the question, so that each later pass can draw the positive's negatives afresh
+    candidates: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,14 @@ def groups_of(pairs: Sequence[Pair], negatives: int, rng: random.Random) -> list
         if not negative_texts:
             continue  # nothing to tell the positive apart from
         for positive in positives:
-            drawn = rng.sample(negative_texts, negatives) if len(negative_texts) >= negatives else [
-                rng.choice(negative_texts) for _ in range(negatives)]  # fmt: skip
-            groups.append(Group(question, positive, tuple(drawn)))
+            groups.append(Group(question, positive, _draw(negative_texts, negatives, rng), tuple(negative_texts)))
     return groups
+
+
+def _draw(candidates: Sequence[str], negatives: int, rng: random.Random) -> tuple[str, ...]:
+    if len(candidates) >= negatives:
+        return tuple(rng.sample(candidates, negatives))
+    return tuple(rng.choice(candidates) for _ in range(negatives))
 
 
 def train(
@@ -97,7 +103,7 @@ def train(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / max(1, steps - warmup)))
     )
-    order = _epochs_of(groups, steps * options.batch_groups, rng)
+    order = epochs_of(groups, steps * options.batch_groups, rng)
     losses: list[float] = []
     started = time.monotonic()
     for step in range(steps):
@@ -124,12 +130,19 @@ def train(
     )  # fmt: skip
 
 
-def _epochs_of(groups: list[Group], count: int, rng: random.Random) -> list[Group]:
-    """`count` groups: whole shuffled passes over the groups, each pass in a new order."""
+def epochs_of(groups: list[Group], count: int, rng: random.Random) -> list[Group]:
+    """`count` groups: whole shuffled passes over the groups, each pass in a new order.
+
+    A question's pool holds some 25 hard negatives and a group shows 7 of them: after the first pass each
+    positive meets a fresh draw, so a second epoch teaches more than the same comparisons again."""
     order: list[Group] = []
     while len(order) < count:
         shuffled = groups[:]
         rng.shuffle(shuffled)
+        if order:
+            shuffled = [
+                replace(g, negatives=_draw(g.candidates or g.negatives, len(g.negatives), rng)) for g in shuffled
+            ]
         order += shuffled
     return order[:count]
 

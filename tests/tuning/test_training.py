@@ -7,7 +7,7 @@ import numpy as np
 
 from retrieval.rerankers import OnnxCrossEncoder
 from tuning.export import export_int8_onnx
-from tuning.training import TrainSettings, groups_of, train
+from tuning.training import TrainSettings, epochs_of, groups_of, train
 from tuning.training_set import Pair
 
 
@@ -91,3 +91,12 @@ def test_dropout_off_makes_every_step_see_the_same_model(tiny_base, tmp_path) ->
     without = losses_of(tiny_base, tmp_path / "off", one_question, replace(options, dropout=False))
     assert len(set(without)) == 1 and len(set(with_dropout)) == 3
     assert AutoConfig.from_pretrained(tmp_path / "off").hidden_dropout_prob == 0.1
+
+
+def test_each_later_pass_draws_a_positives_negatives_afresh() -> None:
+    many = [Pair("q", "Why?", "Because.", 1, "beir")] + [Pair("q", "Why?", f"Other {n}.", 0, "beir") for n in range(20)]
+    groups = groups_of(many, 3, random.Random(1))
+    order = epochs_of(groups, 4, random.Random(2))
+    assert order[0] == groups[0]  # the first pass is the groups as drawn
+    assert all(len(set(group.negatives)) == 3 and group.positive == "Because." for group in order)
+    assert len({text for group in order for text in group.negatives}) > 3
