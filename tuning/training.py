@@ -133,7 +133,7 @@ def train(
 def epochs_of(groups: list[Group], count: int, rng: random.Random) -> list[Group]:
     """`count` groups: whole shuffled passes over the groups, each pass in a new order.
 
-    A question's pool holds some 25 hard negatives and a group shows 7 of them: after the first pass each
+    A question's pool holds some 28 hard negatives and a group shows 7 of them: after the first pass each
     positive meets a fresh draw, so a second epoch teaches more than the same comparisons again."""
     order: list[Group] = []
     while len(order) < count:
