@@ -118,28 +118,36 @@ def threshold_table(
     pools: list[LabelledPool], a: float, b: float, chunk_weight: float, thresholds: tuple[float, ...] = THRESHOLDS
 ) -> list[dict[str, float]]:
     """Per threshold: pair precision and recall, and the share of questions with any / a relevant passage kept."""
-    probabilities = [platt(logits_as(p.candidates, chunk_weight), a, b) for p in pools]
-    rows = []
-    for threshold in thresholds:
-        kept = relevant_kept = relevant_total = questions_any = questions_hit = 0
-        for pool, probability in zip(pools, probabilities, strict=True):
-            relevant = np.array([pool.relevant.get(c.external_id, 0) > 0 for c in pool.candidates], dtype=bool)
-            keep = probability >= threshold
-            kept += int(keep.sum())
-            relevant_kept += int((keep & relevant).sum())
-            relevant_total += int(relevant.sum())
-            questions_any += bool(keep.any())
-            questions_hit += bool((keep & relevant).any())
-        rows.append(
-            {
-                "threshold": threshold,
-                "precision": round(relevant_kept / kept, 4) if kept else 1.0,
-                "recall": round(relevant_kept / relevant_total, 4) if relevant_total else 0.0,
-                "questions_with_context": round(questions_any / len(pools), 4),
-                "questions_with_relevant_context": round(questions_hit / len(pools), 4),
-            }
-        )
-    return rows
+    probabilities = probabilities_of(pools, a, b, chunk_weight)
+    return [
+        {"threshold": threshold, **threshold_row(kept_counts(pools, probabilities, threshold))}
+        for threshold in thresholds
+    ]
+
+
+def probabilities_of(pools: list[LabelledPool], a: float, b: float, chunk_weight: float) -> list[np.ndarray]:
+    return [platt(logits_as(p.candidates, chunk_weight), a, b) for p in pools]
+
+
+def kept_counts(pools: list[LabelledPool], probabilities: list[np.ndarray], threshold: float) -> np.ndarray:
+    """Passages kept, relevant ones kept, relevant ones, questions keeping any and questions keeping a relevant
+    one, and questions: counts that add up across sets of pools (threshold_row turns them into shares)."""
+    counts = np.zeros(6, dtype=np.int64)
+    for pool, probability in zip(pools, probabilities, strict=True):
+        relevant = np.array([pool.relevant.get(c.external_id, 0) > 0 for c in pool.candidates], dtype=bool)
+        keep = probability >= threshold
+        counts += [keep.sum(), (keep & relevant).sum(), relevant.sum(), keep.any(), (keep & relevant).any(), 1]
+    return counts
+
+
+def threshold_row(counts: np.ndarray) -> dict[str, float]:
+    kept, relevant_kept, relevant_total, questions_any, questions_hit, questions = (int(n) for n in counts)
+    return {
+        "precision": round(relevant_kept / kept, 4) if kept else 1.0,
+        "recall": round(relevant_kept / relevant_total, 4) if relevant_total else 0.0,
+        "questions_with_context": round(questions_any / questions, 4) if questions else 0.0,
+        "questions_with_relevant_context": round(questions_hit / questions, 4) if questions else 0.0,
+    }
 
 
 def suggest_threshold(rows: list[dict[str, float]], min_recall: float = 0.9) -> float:

@@ -15,8 +15,11 @@ from retrieval.calibration import (
     CHUNK_WEIGHTS,
     LabelledPool,
     fit_platt,
+    kept_counts,
     labelled_logits,
+    probabilities_of,
     suggest_threshold,
+    threshold_row,
     threshold_table,
 )
 from retrieval.context import Scored
@@ -95,7 +98,7 @@ def serving_chosen(
     ]
     table = [question_scores(pools, served_order(serving)) for serving in grid]
     ndcg = np.array([ndcg_of(found) for found in table])  # weights x questions
-    fold = np.random.default_rng(seed).permutation(len(pools)) % max(min(folds, len(pools)), 1)
+    fold = folds_of(len(pools), folds, seed)
     crossfit = list(table[0])
     for held in set(fold.tolist()):
         others = fold != held
@@ -112,12 +115,34 @@ def bootstrap_interval(differences: np.ndarray, seed: int = 7, rounds: int = 200
     return round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)
 
 
+def folds_of(count: int, folds: int = 5, seed: int = 13) -> np.ndarray:
+    """Each of `count` questions' fold, at random but the same every run."""
+    return np.random.default_rng(seed).permutation(count) % max(min(folds, count), 1)
+
+
 def platt_fit(pools: list[LabelledPool], chunk_weight: float) -> tuple[float, float, float]:
     """A Platt fit for a reranker's logits with this chunk weight and the threshold keeping 90% of the relevant
-    passages, both from these pools (the training side: never the questions it is judged on)."""
+    passages, both from these pools."""
     logits, labels = labelled_logits(pools, chunk_weight)
     a, b = fit_platt(logits, labels)
     return a, b, suggest_threshold(threshold_table(pools, a, b, chunk_weight))
+
+
+def threshold_crossfit(pools: list[LabelledPool], chunk_weight: float, folds: int = 5) -> dict[str, float]:
+    """The threshold's precision and recall, and the share of questions keeping context, with each question's
+    passages kept or dropped by a fit (platt_fit) on the other folds of questions. A model's logits are
+    over-confident on the questions it trained on (after two epochs a fit there kept 73% of held-out relevant
+    passages, not 90%), and a fit on the questions it is measured on flatters it; this measures neither way."""
+    fold = folds_of(len(pools), folds)
+    if len(set(fold.tolist())) < 2:  # one question: nothing else to fit on
+        a, b, threshold = platt_fit(pools, chunk_weight)
+        return threshold_figures(pools, a, b, threshold, chunk_weight)
+    counts = np.zeros(6, dtype=np.int64)
+    for held in set(fold.tolist()):
+        a, b, threshold = platt_fit([p for p, f in zip(pools, fold, strict=True) if f != held], chunk_weight)
+        judged = [p for p, f in zip(pools, fold, strict=True) if f == held]
+        counts += kept_counts(judged, probabilities_of(judged, a, b, chunk_weight), threshold)
+    return threshold_row(counts)
 
 
 def threshold_figures(

@@ -2,7 +2,6 @@
 feedback, and promote or reject; progress and failures are written on the version."""
 
 import logging
-import random
 
 from django.conf import settings
 
@@ -38,15 +37,13 @@ def version_train(*, version_id: int) -> None:
         return
     version = version_register(folder=folder)
     heldout, queries = feedback_pools(side="eval", eval_share=eval_share, seed=seed)
-    training, more = feedback_pools(side="train", eval_share=eval_share, seed=seed)
-    if not heldout or not training:
+    if not heldout:
         version.verdict = "Not judged: too little held-out feedback yet; judge it later with judge_reranker."
         version.save(update_fields=["verdict"])
         return
-    calibration = random.Random(options.seed).sample(training, min(len(training), 150))
     margin = float(version.manifest.get("margin", settings.TUNING_PROMOTION_MARGIN))
     try:
-        version_judge(version=version, judging=Judging(heldout, calibration, {**queries, **more}, margin))
+        version_judge(version=version, judging=Judging(heldout, queries, margin))
     except ValueError as exc:  # cannot happen with one split function; said on the version rather than lost
         version.verdict = f"Not judged: {exc}"
         version.save(update_fields=["verdict"])

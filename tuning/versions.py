@@ -33,7 +33,7 @@ from tuning.measure import (
     rescored,
     served_order,
     serving_chosen,
-    threshold_figures,
+    threshold_crossfit,
 )
 from tuning.training_set import question_key
 
@@ -42,11 +42,9 @@ Status = RerankerVersion.Status
 
 @dataclass(frozen=True)
 class Judging:
-    """What a version is judged on: held-out pools, training-side pools for its Platt fit, the questions' texts,
-    and the nDCG@10 margin it must win by."""
+    """What a version is judged on: held-out pools, the questions' texts, and the nDCG@10 margin it must win by."""
 
     heldout: list[LabelledPool]
-    calibration: list[LabelledPool]
     queries: dict[str, str]
     margin: float = 0.01
     on_pool: Callable[[], None] | None = None  # progress: called after each pool is scored
@@ -112,9 +110,10 @@ def version_judge(*, version: RerankerVersion, judging: Judging) -> RerankerVers
     both = default.plan.scoring_both()  # so that its chunk weight can be chosen afterwards
     measured = rescored(judging.heldout, judging.queries, candidate, both, judging.on_pool)
     serving, chosen = serving_chosen(measured, default)
-    fitted = rescored(judging.calibration, judging.queries, candidate, serving.plan, judging.on_pool)
+    # Fitted on the held-out questions, as its weights are chosen: its logits on the questions it trained on are
+    # over-confident. The figures it is judged by are cross-fitted (threshold_crossfit), the fit served is this.
     cw = serving.plan.chunk_weight
-    a, b, threshold = platt_fit(fitted, cw)
+    a, b, threshold = platt_fit(measured, cw)
     gain = ndcg_of(chosen) - ndcg_of(question_scores(baseline, served_order(current)))
     metrics = {
         "questions": len(judging.heldout),
@@ -127,7 +126,7 @@ def version_judge(*, version: RerankerVersion, judging: Judging) -> RerankerVers
         "ndcg_gain": round(float(gain.mean()), 4),
         "ndcg_gain_interval": bootstrap_interval(gain),
         "questions_better_worse": [int((gain > 0).sum()), int((gain < 0).sum())],
-        "threshold": {"a": a, "b": b, "value": threshold, **threshold_figures(measured, a, b, threshold, cw)},
+        "threshold": {"a": a, "b": b, "value": threshold, **threshold_crossfit(measured, cw)},
         "gate": gate_measure(candidate, Calibration(a, b, threshold), serving, judging.gate_pools, judging.on_pool),
         "margin": judging.margin,
     }

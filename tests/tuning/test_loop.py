@@ -80,7 +80,7 @@ def test_a_worse_version_is_refused_a_better_one_serves_and_rollback_walks_back(
 ) -> None:
     settings.RERANKER_VERSION_CHECK_SECONDS = 0  # look up the active version on every question
     held, queries = pools()
-    judging = Judging(heldout=held, calibration=held, queries=queries, margin=0.01)
+    judging = Judging(heldout=held, queries=queries, margin=0.01)
 
     tiny = version_judge(version=trained_version(tmp_path, tiny_base, settings), judging=judging)
     assert tiny.status == RerankerVersion.Status.REJECTED and tiny.verdict.startswith("Rejected")
@@ -135,7 +135,7 @@ def test_a_version_is_never_judged_on_questions_it_trained_on(tmp_path, tiny_bas
     held, queries = pools()
     version = trained_version(tmp_path, tiny_base, settings, asked=lambda question: f"  {question.upper()}")
     with pytest.raises(ValueError, match="6 of the 6 held-out questions were in tiny's training data"):
-        version_judge(version=version, judging=Judging(heldout=held, calibration=held, queries=queries))
+        version_judge(version=version, judging=Judging(heldout=held, queries=queries))
     version.refresh_from_db()
     assert (
         version.status == RerankerVersion.Status.CANDIDATE and not version.metrics and reranker_version_active() is None

@@ -1,4 +1,3 @@
-import random
 from pathlib import Path
 from typing import Any
 
@@ -29,51 +28,36 @@ class Command(BaseCommand):
         parser.add_argument("--eval-share", type=float, default=0.2, help="as given to build_training_set")
         parser.add_argument("--seed", type=int, default=13, help="as given to build_training_set")
         parser.add_argument("--depth", type=int, default=settings.RETRIEVAL_POOL)
-        parser.add_argument("--calibration-questions", type=int, default=150,
-                            help="training-side questions to fit the version's Platt scaling on")  # fmt: skip
         parser.add_argument("--margin", type=float, default=0.01, help="nDCG@10 gain needed to be promoted")
 
     def handle(self, *args: Any, **options: Any) -> None:
         folder: Path = options["folder"]
         if not (folder / "manifest.json").exists() or not (folder / "onnx" / "model.onnx").exists():
             raise CommandError(f"{folder} is not a trained version (no manifest.json or onnx/model.onnx).")
-        heldout, training, queries = self._beir(options) if options["beir"] else self._feedback(options)
-        if not heldout or not training:
-            raise CommandError(
-                f"Too little labelled data to judge on: {len(heldout)} held-out and {len(training)} training-side "
-                "questions with a relevant source."
-            )
-        calibration = random.Random(options["seed"]).sample(
-            training, min(len(training), options["calibration_questions"])
-        )
-        self.stdout.write(f"{len(heldout)} held-out questions, Platt fit on {len(calibration)} training-side ones")
+        heldout, queries = self._beir(options) if options["beir"] else self._feedback(options)
+        if not heldout:
+            raise CommandError("Too little labelled data to judge on: no held-out question with a relevant source.")
+        self.stdout.write(f"{len(heldout)} held-out questions")
         version = version_register(folder=folder)
-        with tqdm(
-            desc="judging", unit="question", total=2 * len(heldout) + len(calibration) + len(gate_questions())
-        ) as bar:
-            judging = Judging(heldout, calibration, queries, options["margin"], on_pool=lambda: bar.update(1))
+        with tqdm(desc="judging", unit="question", total=2 * len(heldout) + len(gate_questions())) as bar:
+            judging = Judging(heldout, queries, options["margin"], on_pool=lambda: bar.update(1))
             try:
                 version = version_judge(version=version, judging=judging)
             except ValueError as exc:  # it trained on held-out questions
                 raise CommandError(str(exc)) from exc
         self.stdout.write(report(version.metrics) + f"\n{version.verdict}")
 
-    def _beir(self, options: dict[str, Any]) -> tuple[list[LabelledPool], list[LabelledPool], dict[str, str]]:
+    def _beir(self, options: dict[str, Any]) -> tuple[list[LabelledPool], dict[str, str]]:
         split = load_beir_split(options["beir"], options["split"])
         pools_path = options["pools"] or pools_file(
             settings.VAR_DIR / "evaluation", options["beir"], options["split"], 50
         )
         pools = cut(load_pools(pools_path), options["depth"])
-        side = {p.question_id: split_of(p.question_id, eval_share=options["eval_share"], seed=options["seed"])
-                for p in pools}  # fmt: skip
-        heldout = [p for p in pools if side[p.question_id] == "eval"]
-        return heldout, [p for p in pools if side[p.question_id] == "train"], split.queries
-
-    def _feedback(self, options: dict[str, Any]) -> tuple[list[LabelledPool], list[LabelledPool], dict[str, str]]:
         shared = {"eval_share": options["eval_share"], "seed": options["seed"]}
-        heldout, queries = feedback_pools(side="eval", **shared)
-        training, more = feedback_pools(side="train", **shared)
-        return heldout, training, {**queries, **more}
+        return [p for p in pools if split_of(p.question_id, **shared) == "eval"], split.queries
+
+    def _feedback(self, options: dict[str, Any]) -> tuple[list[LabelledPool], dict[str, str]]:
+        return feedback_pools(side="eval", eval_share=options["eval_share"], seed=options["seed"])
 
 
 def report(metrics: dict[str, Any]) -> str:
