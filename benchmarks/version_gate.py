@@ -5,7 +5,8 @@ it has no held-out questions left.
     .venv/bin/python -m ragsite.localservices -- .venv/bin/python benchmarks/version_gate.py \
         var/models/NAME --pools var/evaluation/pools-scifact-train-50.jsonl
 
-The Platt fit uses `--questions` pools picked as judge_reranker picks its training-side ones (seed 13), served
+The Platt fit uses `--questions` pools picked at random (seed 13); for such a version they are questions it trained
+on, where its logits are over-confident (docs/tuning.md, section 4), so its threshold may come out high. Served
 with `--chunk-weight` and `--blend-weight` (default: the settings'; give those judging chose for the version
 trained on 80% of the questions with the same recipe). `--sweep 0.01,0.005` gates again at lower thresholds on
 the same fit, to tell a threshold set too high from scores that no longer separate the demo's answerable
