@@ -58,31 +58,40 @@ def counts(pairs: Sequence[Pair], side: str) -> dict[str, int]:
             "negatives": len(chosen) - positives}  # fmt: skip
 
 
-def folder_average(*, name: str, tuned: Path, keep_base: float) -> Path:
+def folder_average(*, name: str, tuned: Path, keep_base: float, other: Path | None = None) -> Path:
     """A new version between a tuned one and the base it started from: every weight `keep_base` of the base's and
     the rest of the tuned one's (weight-space ensembling, WiSE-FT). Fine-tuning on one domain drifts the scores
-    off others; the average keeps some of the base's behaviour at no training cost. The new version keeps the tuned
-    one's manifest (data, settings, trained questions) and records what it averaged."""
+    off others; the average keeps some of the base's behaviour at no training cost. With `other` (a version tuned
+    from the same base), the average is between the two tuned ones instead, `keep_base` being other's share (a
+    model soup: two runs from one base average into one model that serves at one model's cost). The new version
+    keeps the tuned one's manifest (data, settings), the questions either trained on, and records what it
+    averaged."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     if not 0.0 <= keep_base < 1.0:
         raise ValueError(f"keep_base must be at least 0 and below 1, not {keep_base}")
     source = json.loads((tuned / "manifest.json").read_text())
+    partner = json.loads((other / "manifest.json").read_text()) if other else {}
+    if other and partner.get("base") != source["base"]:
+        raise ValueError(f"{other} was tuned from {partner.get('base')!r}, {tuned} from {source['base']!r}: "
+                         "only versions tuned from the same base average into one model")  # fmt: skip
     folder = settings.VAR_DIR / "models" / name
     if folder.exists():
         raise ValueError(f"{folder} exists already: choose another name")
     model = AutoModelForSequenceClassification.from_pretrained(tuned / "torch", num_labels=1)
-    base = AutoModelForSequenceClassification.from_pretrained(base_model_dir(source["base"]), num_labels=1)
-    base_weights = base.state_dict()
+    mixed = other / "torch" if other else base_model_dir(source["base"])
+    mixed_weights = AutoModelForSequenceClassification.from_pretrained(mixed, num_labels=1).state_dict()
     with torch.no_grad():
         for key, weight in model.state_dict().items():
             if weight.is_floating_point():  # position ids and other integer buffers are the same in both
-                weight.mul_(1.0 - keep_base).add_(base_weights[key], alpha=keep_base)
+                weight.mul_(1.0 - keep_base).add_(mixed_weights[key], alpha=keep_base)
     model.save_pretrained(folder / "torch")
     AutoTokenizer.from_pretrained(tuned / "torch").save_pretrained(folder / "torch")
     export_int8_onnx(folder / "torch", folder / "onnx")
-    manifest = {**source, "name": name, "averaged": {"from": source["name"], "keep_base": keep_base},
+    averaged = {"from": source["name"], "keep_base": keep_base, **({"with": partner["name"]} if other else {})}
+    trained = sorted({*source.get("trained_questions", []), *partner.get("trained_questions", [])})
+    manifest = {**source, "name": name, "averaged": averaged, "trained_questions": trained,
                 "finished": timezone.now().isoformat()}  # fmt: skip
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return folder

@@ -1,4 +1,4 @@
-"""A version averaged between a tuned one and its base: its weights, its manifest, and that it serves."""
+"""A version averaged between a tuned one and its base, or two tuned from one base: weights, manifest, serving."""
 
 import json
 
@@ -52,3 +52,31 @@ def test_the_command_refuses_a_share_out_of_range_and_an_existing_name(tuned) ->
     assert (tuned.parent / "tuned-keep50" / "onnx" / "model.onnx").exists()
     with pytest.raises(CommandError, match="exists already"):
         call_command("average_reranker", str(tuned), "--keep-base", "0.5")
+
+
+def test_two_versions_from_one_base_average_into_one_that_refuses_either_ones_questions(tuned, tiny_base) -> None:
+    import torch
+
+    other = tuned.parent / "other"
+    options = TrainSettings(epochs=1, batch_groups=5, negatives=2, max_tokens=32, learning_rate=1e-2, seed=5)
+    train(tiny_base, other / "torch", pairs(), options)
+    manifest = {"name": "other", "base": str(tiny_base), "trained_questions": ["q1"], "data": {"train": {}}}
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    call_command("average_reranker", str(tuned), "--with", str(other))
+    soup = tuned.parent / "tuned-with-other"
+    first, second, mixed = weights(tuned / "torch"), weights(other / "torch"), weights(soup / "torch")
+    key = "classifier.weight"
+    assert not torch.allclose(first[key], second[key])
+    assert torch.allclose(mixed[key], 0.5 * first[key] + 0.5 * second[key], atol=1e-6)
+    written = json.loads((soup / "manifest.json").read_text())
+    assert written["averaged"] == {"from": "tuned", "keep_base": 0.5, "with": "other"}
+    assert written["trained_questions"] == ["q0", "q1"]
+
+
+def test_versions_tuned_from_different_bases_are_not_averaged(tuned, tmp_path) -> None:
+    stranger = tmp_path / "models" / "stranger"
+    (stranger / "torch").mkdir(parents=True)
+    (stranger / "torch" / "config.json").write_text("{}")
+    (stranger / "manifest.json").write_text(json.dumps({"name": "stranger", "base": "minilm-l6"}))
+    with pytest.raises(CommandError, match="same base"):
+        call_command("average_reranker", str(tuned), "--with", str(stranger))
