@@ -1,5 +1,6 @@
 """Fine-tuning a cross-encoder on this CPU: listwise softmax cross-entropy over groups of one positive and its
-hard negatives, bf16 autocast (AMX), AdamW with warm-up and linear decay, optionally the lower layers frozen.
+hard negatives, bf16 autocast (AMX), AdamW with warm-up and linear decay, optionally the lower layers frozen and
+the scores anchored to the base model's.
 
 A training run reads pairs (tuning/training_set.py) and writes a PyTorch model folder; tuning/export.py makes the
 int8 ONNX copy that is served.
@@ -30,6 +31,10 @@ class TrainSettings:
     # Dropout's random masks cost more than the forward pass itself on this CPU: off, a step runs ~2.1x faster
     # (benchmarks/train_step.py); on, the model's own rates regularise a long run on little data.
     dropout: bool = True
+    # Weight of a distillation term keeping every pair's logit near the base model's. The listwise loss is blind
+    # to a shift of a whole group, so a tuned model's scores drift (on the demo's documents a SciFact-tuned one
+    # scored everything ~6 logits lower) and a threshold calibrated on one collection stops holding on another.
+    anchor: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ def train(
     if not options.dropout:
         _dropout_off(model)
     model.train()
+    teacher = _frozen_copy(base) if options.anchor > 0 else None
     steps = max(1, round(len(groups) * options.epochs / options.batch_groups))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=options.learning_rate)
     warmup = max(1, int(steps * options.warmup_share))
@@ -108,7 +114,7 @@ def train(
     started = time.monotonic()
     for step in range(steps):
         batch = order[step * options.batch_groups : (step + 1) * options.batch_groups]
-        loss = _step(model, tokenizer, batch, options.max_tokens)
+        loss = _step(model, tokenizer, batch, options.max_tokens, teacher, options.anchor)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -147,8 +153,9 @@ def epochs_of(groups: list[Group], count: int, rng: random.Random) -> list[Group
     return order[:count]
 
 
-def _step(model: Any, tokenizer: Any, batch: list[Group], max_tokens: int) -> Any:
-    """Listwise loss of one step: in each group, the positive (first) should score above its negatives."""
+def _step(model: Any, tokenizer: Any, batch: list[Group], max_tokens: int, teacher: Any, anchor: float) -> Any:
+    """Listwise loss of one step: in each group, the positive (first) should score above its negatives; with a
+    teacher, plus `anchor` times the mean squared distance of every logit from the teacher's."""
     import torch
 
     width = 1 + len(batch[0].negatives)
@@ -160,7 +167,22 @@ def _step(model: Any, tokenizer: Any, batch: list[Group], max_tokens: int) -> An
     with torch.autocast("cpu", dtype=torch.bfloat16):
         logits = model(**encoded).logits.view(len(batch), width)
     targets = torch.zeros(len(batch), dtype=torch.long)
-    return torch.nn.functional.cross_entropy(logits.float(), targets)
+    loss = torch.nn.functional.cross_entropy(logits.float(), targets)
+    if teacher is None:
+        return loss
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        kept = teacher(**encoded).logits.view(len(batch), width)
+    return loss + anchor * torch.nn.functional.mse_loss(logits.float(), kept.float())
+
+
+def _frozen_copy(base: Path) -> Any:
+    """The base model as it is, for the anchor's targets: evaluation mode (no dropout), never trained."""
+    from transformers import AutoModelForSequenceClassification
+
+    teacher = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1).eval()
+    for parameter in teacher.parameters():
+        parameter.requires_grad = False
+    return teacher
 
 
 def _freeze(model: Any, layers: int) -> None:
