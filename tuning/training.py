@@ -35,12 +35,16 @@ class TrainSettings:
     # to a shift of a whole group, so a tuned model's scores drift (on the demo's documents a SciFact-tuned one
     # scored everything ~6 logits lower) and a threshold calibrated on one collection stops holding on another.
     anchor: float = 0.0
+    # One group per relevant document rather than per relevant chunk: its chunks are the group's positives and
+    # the loss asks only that one of them (softly, the best) rank above the negatives. A long document's other
+    # chunks need not hold the answer, and retrieval ranks a document by its best chunk anyway.
+    by_document: bool = False
 
 
 @dataclass(frozen=True)
 class Group:
     question: str
-    positive: str
+    positives: tuple[str, ...]  # one unless grouped by document
     negatives: tuple[str, ...]
     # every negative of the question, so that each later pass can draw the positive's negatives afresh
     candidates: tuple[str, ...] = field(default=(), repr=False)
@@ -61,19 +65,26 @@ class TrainReport:
         return asdict(self)
 
 
-def groups_of(pairs: Sequence[Pair], negatives: int, rng: random.Random) -> list[Group]:
-    """Each positive with `negatives` negatives of its own question (drawn again if the question has fewer)."""
-    by_question: dict[str, tuple[str, list[str], list[str]]] = defaultdict(lambda: ("", [], []))
+def groups_of(pairs: Sequence[Pair], negatives: int, rng: random.Random, *, by_document: bool = False) -> list[Group]:
+    """Each positive (or, by document, each relevant document's positives) with `negatives` negatives of its own
+    question (drawn again if the question has fewer)."""
+    by_question: dict[str, tuple[str, dict[tuple[str, int], list[str]], list[str]]] = defaultdict(lambda: ("", {}, []))
     for pair in pairs:
         question, positives, negative_texts = by_question[pair.question_id]
-        (positives if pair.label else negative_texts).append(pair.text)
+        if pair.label:
+            # a positive of no known document is a group of its own
+            key = (pair.document, 0) if by_document and pair.document else ("", len(positives))
+            positives.setdefault(key, []).append(pair.text)
+        else:
+            negative_texts.append(pair.text)
         by_question[pair.question_id] = (pair.question, positives, negative_texts)
     groups = []
     for question, positives, negative_texts in by_question.values():
         if not negative_texts:
             continue  # nothing to tell the positive apart from
-        for positive in positives:
-            groups.append(Group(question, positive, _draw(negative_texts, negatives, rng), tuple(negative_texts)))
+        for texts in positives.values():
+            drawn = _draw(negative_texts, negatives, rng)
+            groups.append(Group(question, tuple(texts), drawn, tuple(negative_texts)))
     return groups
 
 
@@ -93,7 +104,8 @@ def train(
 
     rng = random.Random(options.seed)
     torch.manual_seed(options.seed)
-    groups = groups_of([p for p in pairs if p.split == "train"], options.negatives, rng)
+    training = [p for p in pairs if p.split == "train"]
+    groups = groups_of(training, options.negatives, rng, by_document=options.by_document)
     if not groups:
         raise ValueError("no training group: the training side needs questions with a positive and a negative")
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -127,7 +139,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    seen = steps * options.batch_groups * (1 + options.negatives)
+    seen = sum(len(group.positives) + len(group.negatives) for group in order)
     tail = losses[-max(1, len(losses) // 10) :]
     return TrainReport(
         groups=len(groups), steps=steps, pairs_seen=seen, seconds=round(seconds, 1),
@@ -154,25 +166,36 @@ def epochs_of(groups: list[Group], count: int, rng: random.Random) -> list[Group
 
 
 def _step(model: Any, tokenizer: Any, batch: list[Group], max_tokens: int, teacher: Any, anchor: float) -> Any:
-    """Listwise loss of one step: in each group, the positive (first) should score above its negatives; with a
-    teacher, plus `anchor` times the mean squared distance of every logit from the teacher's."""
+    """Listwise loss of one step: in each group, its positives (softly, the best of them) should score above its
+    negatives; with a teacher, plus `anchor` times the mean squared distance of every logit from the teacher's."""
     import torch
 
-    width = 1 + len(batch[0].negatives)
-    questions = [group.question for group in batch for _ in range(width)]
-    texts = [text for group in batch for text in (group.positive, *group.negatives)]
+    questions = [group.question for group in batch for _ in (*group.positives, *group.negatives)]
+    texts = [text for group in batch for text in (*group.positives, *group.negatives)]
     encoded = tokenizer(
         questions, texts, truncation="only_second", max_length=max_tokens, padding=True, return_tensors="pt"
     )
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        logits = model(**encoded).logits.view(len(batch), width)
-    targets = torch.zeros(len(batch), dtype=torch.long)
-    loss = torch.nn.functional.cross_entropy(logits.float(), targets)
+        logits = model(**encoded).logits.view(-1)
+    loss = listwise_loss(logits.float(), batch)
     if teacher is None:
         return loss
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
-        kept = teacher(**encoded).logits.view(len(batch), width)
+        kept = teacher(**encoded).logits.view(-1)
     return loss + anchor * torch.nn.functional.mse_loss(logits.float(), kept.float())
+
+
+def listwise_loss(logits: Any, batch: list[Group]) -> Any:
+    """Mean over groups of -log(the softmax mass on the group's positives); with one positive, cross-entropy."""
+    import torch
+
+    losses, start = [], 0
+    for group in batch:
+        width, hits = len(group.positives) + len(group.negatives), len(group.positives)
+        scores = logits[start : start + width]
+        losses.append(torch.logsumexp(scores, 0) - torch.logsumexp(scores[:hits], 0))
+        start += width
+    return torch.stack(losses).mean()
 
 
 def _frozen_copy(base: Path) -> Any:

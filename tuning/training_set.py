@@ -37,6 +37,7 @@ class Pair:
     label: int  # 1 relevant, 0 not
     source: str  # "mark" (strong), "vote" (weak) or "beir"
     split: str = "train"  # "train" or "eval", decided per question
+    document: str = ""  # the passage's document, so that training can take a document's chunks together
 
 
 def question_key(question: str) -> str:
@@ -85,18 +86,21 @@ def feedback_pairs(*, evidence: bool = True, eval_share: float = 0.2, seed: int 
     """Pairs from the stored answers, their sources, marks and votes."""
     labels: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
     questions: dict[str, str] = {}
+    documents: dict[tuple[str, str], str] = {}
     for answer, judged in judged_answers():
         key = question_key(answer.question)
         questions.setdefault(key, answer.question)
         for passage, label in judged:
             if label is not None:
-                labels[(key, passage_text(passage, evidence=evidence))].append(label)
+                text = passage_text(passage, evidence=evidence)
+                labels[(key, text)].append(label)
+                documents[(key, text)] = str(passage.document_id or "")
     pairs = []
     for (key, text), found in labels.items():
         merged = merged_label(found)
         if merged is not None:
             split = split_of(key, eval_share=eval_share, seed=seed)
-            pairs.append(Pair(key, questions[key], text, merged[0], merged[1], split))
+            pairs.append(Pair(key, questions[key], text, merged[0], merged[1], split, documents[(key, text)]))
     return pairs
 
 
@@ -148,7 +152,8 @@ def beir_pairs(
             label = 1 if pool.relevant.get(candidate.external_id, 0) > 0 else 0
             if label or rank < negatives_from:
                 text = candidate_text(candidate, evidence=evidence)
-                pairs.append(Pair(pool.question_id, queries[pool.question_id], text, label, "beir", split))
+                question = queries[pool.question_id]
+                pairs.append(Pair(pool.question_id, question, text, label, "beir", split, candidate.external_id))
     return pairs
 
 

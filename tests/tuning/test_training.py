@@ -7,7 +7,7 @@ import numpy as np
 
 from retrieval.rerankers import OnnxCrossEncoder
 from tuning.export import export_int8_onnx
-from tuning.training import TrainSettings, epochs_of, groups_of, train
+from tuning.training import Group, TrainSettings, epochs_of, groups_of, listwise_loss, train
 from tuning.training_set import Pair
 
 
@@ -26,8 +26,32 @@ def test_each_positive_gets_its_own_questions_negatives() -> None:
     assert len(groups) == 6
     for group in groups:
         number = group.question.split()[-1].rstrip("?")
-        assert group.positive.startswith(f"Kiln {number}") and len(group.negatives) == 2
+        assert group.positives == (f"Kiln {number} is painted blue.",) and len(group.negatives) == 2
         assert all(text.startswith(f"Unrelated note {number}-") for text in group.negatives)
+
+
+def test_by_document_a_documents_chunks_are_one_groups_positives() -> None:
+    two_chunks = [Pair("q", "Why?", "Part one.", 1, "beir", document="d1"),
+                  Pair("q", "Why?", "Part two.", 1, "beir", document="d1"),
+                  Pair("q", "Why?", "Other paper.", 1, "beir", document="d2"),
+                  Pair("q", "Why?", "No document.", 1, "mark"), Pair("q", "Why?", "Also none.", 1, "mark"),
+                  Pair("q", "Why?", "Wrong.", 0, "beir", document="d3")]  # fmt: skip
+    grouped = groups_of(two_chunks, 1, random.Random(1), by_document=True)
+    assert [g.positives for g in grouped] == [("Part one.", "Part two."), ("Other paper.",), ("No document.",),
+                                              ("Also none.",)]  # fmt: skip
+    assert len(groups_of(two_chunks, 1, random.Random(1))) == 5
+
+
+def test_a_group_with_several_positives_asks_only_that_one_of_them_ranks_first() -> None:
+    import torch
+
+    group = Group("Why?", ("Part one.", "Part two."), ("Wrong.",))
+    # the second positive far ahead: nothing left to learn, whatever the first one scores
+    assert float(listwise_loss(torch.tensor([-5.0, 9.0, 0.0]), [group])) < 1e-3
+    # one positive: softmax cross-entropy with the positive as the target
+    single = Group("Why?", ("Part one.",), ("Wrong.", "Worse."))
+    expected = torch.nn.functional.cross_entropy(torch.tensor([[1.0, 2.0, 0.5]]), torch.tensor([0]))
+    assert torch.isclose(listwise_loss(torch.tensor([1.0, 2.0, 0.5]), [single]), expected)
 
 
 def test_a_question_without_negatives_is_left_out() -> None:
@@ -98,7 +122,7 @@ def test_each_later_pass_draws_a_positives_negatives_afresh() -> None:
     groups = groups_of(many, 3, random.Random(1))
     order = epochs_of(groups, 4, random.Random(2))
     assert order[0] == groups[0]  # the first pass is the groups as drawn
-    assert all(len(set(group.negatives)) == 3 and group.positive == "Because." for group in order)
+    assert all(len(set(group.negatives)) == 3 and group.positives == ("Because.",) for group in order)
     assert len({text for group in order for text in group.negatives}) > 3
 
 

@@ -123,7 +123,7 @@ def test_beir_pairs_take_relevant_chunks_as_positives_and_the_pool_top_as_negati
         {"d9": 1},
     )
     pairs = beir_pairs([pool], {"q1": "Is it?"}, negatives_from=1)
-    assert [(p.text, p.label) for p in pairs] == [("Paper\ntop ", 0), ("Paper\nlate", 1)]
+    assert [(p.text, p.label, p.document) for p in pairs] == [("Paper\ntop ", 0, "d1"), ("Paper\nlate", 1, "d9")]
 
 
 def test_held_out_feedback_becomes_labelled_pools_of_the_sources_shown(users) -> None:

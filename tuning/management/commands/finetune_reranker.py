@@ -32,6 +32,8 @@ class Command(BaseCommand):
                             help="dropout off: about twice as fast a step on this CPU")  # fmt: skip
         parser.add_argument("--anchor", type=float, default=defaults.anchor,
                             help="weight keeping each score near the base model's (0: off)")  # fmt: skip
+        parser.add_argument("--by-document", action="store_true",
+                            help="one group per relevant document, its chunks together as positives")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["pairs"].exists():
