@@ -36,12 +36,12 @@ def main() -> None:
     import numpy as np
 
     from retrieval.calibration import LabelledPool, load_pools
-    from retrieval.context import Scored
     from retrieval.evaluation import load_beir_split
-    from retrieval.rerankers import Reranker, bundled_onnx_dir, version_reranker
-    from retrieval.scoring import WindowPlan, logits_as, score_pool
+    from retrieval.rerankers import bundled_onnx_dir, version_reranker
+    from retrieval.scoring import logits_as
     from retrieval.selectors import serving_of
     from tuning.gate import POOLS, gate_questions
+    from tuning.measure import rescored
     from tuning.training_set import split_of
 
     parser = argparse.ArgumentParser()
@@ -50,16 +50,11 @@ def main() -> None:
     parser.add_argument("--beir", type=Path, default=ROOT.parent / "shared" / "eval" / "scifact")
     args = parser.parse_args()
 
-    def scored(reranker: Reranker, plan: WindowPlan, question: str, pool: LabelledPool) -> list[Scored]:
-        candidates = [Scored(**vars(c)) for c in pool.candidates]
-        score_pool(reranker, question, candidates, plan, None)
-        return candidates
-
     def auc(high: np.ndarray, low: np.ndarray) -> float:
         return float(np.mean([(h > lo) + 0.5 * (h == lo) for h in high for lo in low]))
 
     questions, pools = gate_questions(), list(load_pools(POOLS))
-    heldout = []
+    heldout: list[LabelledPool] = []
     if args.heldout:
         queries = load_beir_split(args.beir, "train").queries
         heldout = [p for p in load_pools(args.heldout) if split_of(p.question_id, eval_share=0.2, seed=13) == "eval"]
@@ -70,9 +65,8 @@ def main() -> None:
         onnx = bundled_onnx_dir() if name == "shipped" else (Path(name) / "onnx").resolve()
         reranker, plan = version_reranker(str(onnx)), replace(serving_of(None).plan, chunk_weight=float(weight))
         best: dict[bool, list[float]] = {True: [], False: []}
-        for pool in pools:
-            candidates = scored(reranker, plan, questions[pool.question_id], pool)
-            best[bool(pool.relevant)].append(float(np.max(logits_as(candidates, plan.chunk_weight))))
+        for pool in rescored(pools, questions, reranker, plan):
+            best[bool(pool.relevant)].append(float(np.max(logits_as(pool.candidates, plan.chunk_weight))))
         answerable, uncovered = np.array(best[True]), np.array(best[False])
         # the threshold just at the highest uncovered score that may still be kept
         allowed = len(uncovered) - REFUSED_BAR
@@ -82,8 +76,8 @@ def main() -> None:
         line += f"{auc(answerable, uncovered):>7.3f}{kept:>6}"
         if heldout:
             covered, taken = [], []
-            for pool in heldout:
-                logits = logits_as(scored(reranker, plan, queries[pool.question_id], pool), plan.chunk_weight)
+            for pool in rescored(heldout, queries, reranker, plan):
+                logits = logits_as(pool.candidates, plan.chunk_weight)
                 relevant = np.array([pool.relevant.get(c.external_id, 0) > 0 for c in pool.candidates])
                 covered.append(float(logits.max()))
                 taken.append(float(logits[~relevant].max()))
