@@ -35,7 +35,7 @@ def main() -> None:
 
     import numpy as np
 
-    from retrieval.calibration import LabelledPool, load_pools
+    from retrieval.calibration import LabelledPool, labelled_logits, load_pools
     from retrieval.evaluation import load_beir_split
     from retrieval.rerankers import bundled_onnx_dir, version_reranker
     from retrieval.scoring import logits_as
@@ -77,10 +77,11 @@ def main() -> None:
         if heldout:
             covered, taken = [], []
             for pool in rescored(heldout, queries, reranker, plan):
-                logits = logits_as(pool.candidates, plan.chunk_weight)
-                relevant = np.array([pool.relevant.get(c.external_id, 0) > 0 for c in pool.candidates])
+                logits, relevant = labelled_logits([pool], plan.chunk_weight)
+                if relevant.all():  # nothing left once its relevant documents are taken out
+                    continue
                 covered.append(float(logits.max()))
-                taken.append(float(logits[~relevant].max()))
+                taken.append(float(logits[relevant == 0].max()))
             separation = auc(np.array(covered), np.array(taken))
             line += f"{np.median(covered):>9.2f}{np.median(taken):>10.2f}{separation:>7.3f}"
         print(line)
