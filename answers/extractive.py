@@ -8,18 +8,10 @@ import re
 
 from ingestion.sentences import sentence_spans
 from retrieval.context import Passage, evidence_span
+from retrieval.terms import content_terms, words
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 _ENDED = re.compile(r"[.!][\"')\]]*$")  # a question ("?") is never quoted as an answer
-_STOP_WORDS = """a an and are as at be by can do does for from has have how i in is it its of on or that the their
-there this to was were what when where which who why will with you your my we our much many long get got me"""
-_STOP = frozenset(_STOP_WORDS.split())
 MIN_WORDS = 4
-
-
-def _terms(text: str) -> set[str]:
-    """Content words cut to five letters, a crude stem: "passwords" meets "password", "travelling" "travel"."""
-    return {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 1}
 
 
 def _is_table_row(sentence: str) -> bool:
@@ -28,7 +20,7 @@ def _is_table_row(sentence: str) -> bool:
 
 def _quotable(sentence: str) -> bool:
     """A whole sentence, or a table row: never a heading, a label or a cut-off fragment."""
-    return _is_table_row(sentence) or (bool(_ENDED.search(sentence)) and len(_WORD.findall(sentence)) >= MIN_WORDS)
+    return _is_table_row(sentence) or (bool(_ENDED.search(sentence)) and len(words(sentence)) >= MIN_WORDS)
 
 
 def _with_header(row: str, text: str, row_start: int) -> str:
@@ -60,11 +52,11 @@ def evidence_sentences(passage: Passage) -> list[str]:
 def extractive_answer(question: str, passages: list[Passage], max_sentences: int = 3) -> str:
     """Best source first: the evidence sentences that share most words with the question (the first evidence
     sentence when none does: the reranker judged that window best), then other sources' best, each cited [n]."""
-    wanted = _terms(question)
+    wanted = content_terms(question)
     picked: list[tuple[int, str]] = []
     for number, passage in enumerate(passages[:3], start=1):
         sentences = evidence_sentences(passage)
-        overlap = [len(wanted & _terms(s)) for s in sentences]
+        overlap = [len(wanted & content_terms(s)) for s in sentences]
         best = max(overlap, default=0)
         # The best source always speaks (its evidence is what the reranker judged relevant); others only on topic.
         chosen = [i for i, o in enumerate(overlap) if o == best > 0] or ([0] if number == 1 and sentences else [])

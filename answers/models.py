@@ -31,6 +31,9 @@ class Answer(models.Model):
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     timings_ms = models.JSONField(default=dict, blank=True)  # retrieve, rerank, first_token, total
     reranker_fell_back = models.BooleanField(default=False)
+    # The refusal decision (retrieval.coverage.CoverageDecision.as_dict): its features, probability, threshold and
+    # which calibration made it, kept so that a collection's marks can refit it (calibrate_reranker --collection).
+    coverage = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -3,8 +3,9 @@
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
-from answers.models import Answer, AnswerPassage, PassageMark
+from answers.models import Answer, AnswerPassage, Feedback, PassageMark
 from ingestion.selectors import collections_readable
+from retrieval.coverage import CoverageFeatures
 
 
 def answers_recent(*, user: User | AnonymousUser, limit: int = 10) -> QuerySet[Answer]:
@@ -51,3 +52,35 @@ def marks_of(*, answer: Answer, user: User | AnonymousUser) -> dict[int, bool]:
         return {}
     marks = PassageMark.objects.filter(passage__in=_readable_passages(answer, user), user=user)
     return dict(marks.values_list("passage__number", "relevant"))
+
+
+def coverage_label(answer: Answer) -> bool | None:
+    """Did the documents cover this answer's question, by what people said of it? None: nobody said.
+
+    A source marked relevant says covered; sources marked, none of them relevant, say not covered. Without marks,
+    a thumbs-up says the answer given was right: covered if sourced, not covered if it was a refusal. A thumbs-down
+    says nothing certain (a bad answer, or an unwelcome refusal), so it is left out.
+    """
+    marks = [m.relevant for p in answer.passages.all() for m in p.marks.all()]
+    if marks:
+        return any(marks)
+    ratings = {f.rating for f in answer.feedback.all()}
+    if ratings == {Feedback.Rating.UP}:
+        return answer.status == Answer.Status.COMPLETE
+    return None
+
+
+def coverage_marks(*, collection_id: int) -> list[tuple[CoverageFeatures, bool]]:
+    """The refusal decision's features and the label people gave, for every marked answer whose evidence came
+    from this collection (the collection of its best passage: the one whose calibration judged it)."""
+    answers = (
+        Answer.objects.filter(coverage__collection_id=collection_id)
+        .exclude(coverage__features=None)
+        .prefetch_related("passages__marks", "feedback")
+    )
+    labelled = []
+    for answer in answers:
+        label = coverage_label(answer)
+        if label is not None:
+            labelled.append((CoverageFeatures.from_dict(answer.coverage["features"]), label))
+    return labelled

@@ -73,6 +73,7 @@ def _answer_events(answer: Answer, question: str, searched: list[int], started: 
         "rerank": result.timings_ms.get("rerank", 0.0),
     }
     answer.reranker_fell_back = result.reranker_fell_back
+    answer.coverage = result.coverage.as_dict() if result.coverage else {}
     if result.nothing_relevant:
         closest = [Passage.of(c) for c in result.candidates[:CLOSEST_SHOWN]]
         _store_passages(answer, closest, given=False)

@@ -5,6 +5,8 @@ list items. UNCOVERED ones sound close to the documents but are not answered by 
 away: when one fails, the system is what needs to change.
 """
 
+from retrieval.questionsets import Answerable, QuestionSet
+
 HANDBOOK = "employee-handbook.pdf"
 SECURITY = "security-policy.docx"
 FAQ = "lumen-grid-faq.html"
@@ -128,3 +130,85 @@ UNCOVERED: list[str] = [
     "What is the capital of Peru?",
     "How do I bake sourdough bread?",
 ]
+
+# For each answerable question, a short phrase of the sentence that answers it, as the document words it: the gate
+# checks that this sentence reaches the context, not only that some passage of the right document does.
+ANSWER_PHRASES: dict[str, str] = {
+    "How much holiday do I get each year?": "27 days of paid annual leave",
+    "Can I save unused vacation days for next year?": "Up to 5 unused days may be carried over",
+    "How long can a new mum or dad stay home on full pay?": "full salary for 20 weeks",
+    "Is it OK to work from my kitchen table a few days a week?": "remotely up to 3 days per week",
+    "What's the deadline for handing in receipts after I buy something for work?": "within 30 days of the purchase",
+    "Who has to sign off a big purchase before I make it?": "approval from the finance office",
+    "I'm ill, by what time do I have to let someone know?": "before 09:00 on the first day",
+    "After how many days off sick do I need a doctor's note?": "from the fourth day of absence",
+    "How many hours is a normal work week?": "working week is 37.5 hours",
+    "When do I have to be available during the day?": "from 10:00 to 15:00 on weekdays",
+    "How long is the trial period when I start?": "probation period of six months",
+    "How much notice do I have to give if I want to quit?": "notice period is three months",
+    "Do I get paid extra for working late?": "paid at 140 percent",
+    "How much money can I spend on courses and conferences?": "training budget of 8,000 NOK",
+    "Will the co-op give me money for a desk at home?": "home office allowance of 3,000 NOK",
+    "How much does the employer put into my retirement savings?": "6 percent of salary",
+    "Is there help paying for my bus pass?": "300 NOK a month towards a public transport pass",
+    "Who do I email with questions about the staff rules?": "people@halvorsen-lantern.example",
+    "Can the glassblowers in the workshop do home office?": "workshop team works on site",
+    "Do adoptive parents also get paid time off for a new child?": "including adoptive parents",
+    "My laptop was stolen, who do I tell and how fast?": "reported within 1 hour",
+    "How long does my login password have to be?": "at least 14 characters long",
+    "Can I use text message codes for two-step login?": "SMS codes are not accepted",
+    "I got a dodgy email asking for my bank details, what do I do with it?": "phishing@halvorsen-lantern.example",
+    "How often do we back up customer records?": "Customer database | Every hour",
+    "How long are old design files kept in backups?": "Design archive | Every night | 7 years",
+    "Are work laptops backed up, and for how long are the copies kept?": "Staff laptops | Every day | 30 days",
+    "After how long does my screen lock itself?": "lock the screen after 5 minutes",
+    "Do laptop hard drives need to be encrypted?": "full-disk encryption",
+    "Can I put a program I downloaded from the internet on my work computer?": "Only software from the company portal",
+    "Am I allowed to copy files to a thumb drive?": "USB memory sticks must not be used",
+    "Which wireless network should my work phone join?": "connect to the Lantern-Staff network",
+    "Do guests need someone with them in the workshop?": "escorted at all times in the workshop",
+    "When is the yearly security training?": "security awareness course each January",
+    "How fast does the security team respond to a reported incident?": "within 4 hours on working days",
+    "What phone extension do I ring to report a lost phone?": "extension 4040",
+    "How many kilowatt hours can the home battery hold?": "12 kWh",
+    "How long is the battery guaranteed for?": "10-year warranty",
+    "Can I put the battery outside in the cold?": "minus 20 and plus 50 degrees",
+    "What number do I call for help with my battery?": "+47 555 01 234",
+    "Is the helpline open on weekends?": "every day of the week",
+    "How long does it take to fully recharge the battery?": "about 4 hours",
+    "How heavy is the battery unit?": "weighs 118 kg",
+    "Can I hook up several batteries together?": "Up to three Lumen Grid units",
+    "Will my fridge keep running during a blackout?": "the fridge stay on",
+    "Can I send the battery back if I change my mind?": "returned within 30 days",
+    "Is there a phone app to check the battery?": "runs on Android and iOS",
+    "How much power can the battery deliver at once?": "up to 5 kW continuously",
+    "Can I mount the battery on the wall myself?": "two certified installers",
+    "Can I fly business class to a meeting four hours away?": "booked in economy class",
+    "When should I take the train instead of flying?": "under 8 hours door to door",
+    "Will I get my cab paid if I land late at night?": "after 23:00",
+    "What's the most I can spend on a hotel in another country?": "160 EUR per night abroad",
+    "How much do I get for food per day on a work trip?": "450 NOK per full day",
+    "Can I hire a car for a client visit?": "Rental cars need approval",
+    "What do I get paid per km when I drive my own car?": "4.50 NOK per kilometre",
+    "How far in advance do I need to book trips?": "at least 14 days ahead",
+    "Am I insured when travelling for work?": "travel insurance covers all business trips",
+    "Can I keep frequent flyer miles from work trips?": "Airline points earned on business trips",
+    "How much can a hotel cost per night here in Norway?": "1,600 NOK per night in Norway",
+    "Who started the co-op and when?": "founded in 1987",
+    "When is the yearly members' meeting?": "first Saturday of June",
+    "How many members does the co-op have now?": "142 members",
+    "When did the Bergen shop open?": "In 2004 the cooperative opened its showroom in Bergen",
+    "What was the first lantern the co-op sold?": "the Polar One, went on sale",
+    "Who designed the logo?": "artist Sigrid Moen",
+    "Who is the chair of the board?": "Jonas Berg has chaired the board",
+    "How many kilns are there in the Tromso workshop?": "six glass kilns",
+    "How long do board members serve?": "elected for two years",
+}
+
+
+def demo_question_set() -> QuestionSet:
+    """The gate's answerable and uncovered questions in the shared question-set shape (retrieval.questionsets)."""
+    return QuestionSet(
+        [Answerable(question, document, ANSWER_PHRASES[question]) for question, document in ANSWERABLE],
+        list(UNCOVERED),
+    )

@@ -233,12 +233,14 @@ RERANK_THREADS = env_int("RERANK_THREADS", 0)
 RERANK_TIMEOUT_MS = env_int("RERANK_TIMEOUT_MS", 10000)
 # Each candidate is scored as windows of consecutive sentences and keeps its best window's logit (MaxP): the
 # cross-encoder scores a whole multi-topic chunk low when one sentence in it answers. Sentences per window, the
-# step between window starts, the most windows scored per candidate (spread over the chunk), and the weight of
-# the whole chunk's own logit in the final one (0: windows only; 1: whole chunks only, as before windows).
+# step between window starts (cut to the window size: every sentence is scored), the most windows scored per
+# candidate (past it, the windows holding most of the question's content words: chosen by content, never by
+# position; 8 is above what a 200-token chunk of prose holds), and the weight of the whole chunk's own logit in
+# the final one (0: windows only; 1: whole chunks only, as before windows).
 # Changing any of these needs a refit (calibrate_reranker): logits of another plan are on another scale.
 RERANK_WINDOW_SENTENCES = env_int("RERANK_WINDOW_SENTENCES", 3)
 RERANK_WINDOW_STRIDE = env_int("RERANK_WINDOW_STRIDE", 2)
-RERANK_WINDOW_MAX = env_int("RERANK_WINDOW_MAX", 4)
+RERANK_WINDOW_MAX = env_int("RERANK_WINDOW_MAX", 8)
 RERANK_WINDOW_CHUNK_WEIGHT = env_float("RERANK_WINDOW_CHUNK_WEIGHT", 0.0)
 # Platt scaling of the reranker's logit to a probability of relevance, and the threshold chosen with it: they
 # travel together (calibrate_reranker stores both for a reranker and window plan, used instead of these).
@@ -252,6 +254,12 @@ RERANK_MIN_SCORE = env_float("RERANK_MIN_SCORE", 0.01)
 # Weight of the reranker's rank against the dense and full-text ranks in the final fusion; fitted on the
 # SciFact train split (calibrate_reranker prints nDCG@10 per weight): 0 = hybrid only, very large = rerank only.
 RERANK_BLEND_WEIGHT = env_float("RERANK_BLEND_WEIGHT", 10.0)
+# The refusal decision ("do the documents cover this question?"): a logistic regression over features of the
+# reranked pool with its own threshold (retrieval/coverage.py), fitted by manage.py calibrate_coverage (on a
+# question set) or calibrate_reranker --collection (on a collection's marks) and stored in the database. Without
+# a stored fit, this file's fit decides; empty (the default): the passage threshold alone decides, because a fit
+# on another collection measured worse on the demo than that threshold (docs/retrieval.md).
+COVERAGE_MODEL_FILE = env_str("COVERAGE_MODEL_FILE", "")
 
 # Context for the answer.
 CONTEXT_TOKEN_BUDGET = env_int("CONTEXT_TOKEN_BUDGET", 3000)

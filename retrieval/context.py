@@ -86,16 +86,22 @@ def evidence_text(text: str, start: int | None, end: int | None) -> str:
     return text[span[0] : span[1]] if span else ""
 
 
-def choose_context(candidates: list[Scored], *, min_score: float, token_budget: int, final_k: int) -> list[Passage]:
+def choose_context(
+    candidates: list[Scored], *, min_score: float, token_budget: int, final_k: int, keep_best: bool = False
+) -> list[Passage]:
     """Greedy in final order: keep passages at or above min_score until FINAL_K or the budget is reached.
+
+    keep_best: the first candidate is kept whatever its score, because the refusal decision, which sees more than
+    one passage's score, has already said that the documents cover the question.
 
     A chunk next to or overlapping one already chosen from the same document is merged into it, so the
     LLM reads one continuous passage instead of two that repeat each other.
     """
     passages: list[Passage] = []
     used = 0
-    for candidate in candidates:
-        if candidate.probability is not None and candidate.probability < min_score:
+    for index, candidate in enumerate(candidates):
+        below = candidate.probability is not None and candidate.probability < min_score
+        if below and not (keep_best and index == 0):
             continue
         neighbour = next((p for p in passages if _adjacent(p, candidate)), None)
         if neighbour is not None:

@@ -53,19 +53,19 @@ text_list AS (
     FROM text_hits ORDER BY score DESC, id LIMIT %(k_text)s
 ),
 dense_list AS (
-    SELECT id, row_number() OVER (ORDER BY distance, id) AS rank
+    SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank
     FROM (
         SELECT id, embedding <=> %(vector)s::vector AS distance
         FROM ingestion_chunk {dense_filter} ORDER BY embedding <=> %(vector)s::vector LIMIT %(k_dense)s
     ) nearest
 ),
 fused AS (
-    SELECT coalesce(d.id, t.id) AS id, d.rank AS dense_rank, t.rank AS text_rank,
+    SELECT coalesce(d.id, t.id) AS id, d.rank AS dense_rank, t.rank AS text_rank, d.distance,
            coalesce(1.0 / (%(rrf_k)s + d.rank), 0) + coalesce(1.0 / (%(rrf_k)s + t.rank), 0) AS rrf
     FROM dense_list d FULL OUTER JOIN text_list t ON d.id = t.id
 )
 SELECT f.id, f.dense_rank, f.text_rank, f.rrf::float8, c.document_id, c.ordinal, c.text, c.page_start, c.page_end,
-       c.token_count, doc.title, doc.external_id, c.sentences::text
+       c.token_count, doc.title, doc.external_id, c.sentences::text, c.collection_id, 1 - f.distance
 FROM fused f
 JOIN ingestion_chunk c ON c.id = f.id
 JOIN ingestion_document doc ON doc.id = c.document_id
@@ -95,6 +95,8 @@ class Candidate:
     text_rank: int | None
     rrf: float
     sentences: list[list[int]] = field(default_factory=list)  # [start, end] offsets into text
+    collection_id: int | None = None
+    dense_similarity: float | None = None  # cosine similarity to the question, when the dense side found it
 
 
 def split_websearch(question: str) -> tuple[str, str]:
@@ -178,6 +180,8 @@ def first_stage(
             title=row[10],
             external_id=row[11],
             sentences=json.loads(row[12]),
+            collection_id=row[13],
+            dense_similarity=None if row[14] is None else float(row[14]),
         )
         for row in rows
     ]

@@ -72,3 +72,25 @@ class RerankerVersion(models.Model):
     @property
     def onnx_dir(self) -> str:
         return f"{self.folder}/onnx"
+
+
+class CoverageCalibration(models.Model):
+    """A fitted refusal decision (retrieval/coverage.py): for one collection, from its own marks, or for every
+    collection without one (collection empty), from a labelled question set. The latest of each kind serves."""
+
+    collection = models.ForeignKey(
+        "ingestion.Collection", null=True, blank=True, on_delete=models.CASCADE, related_name="coverage_calibrations"
+    )
+    model = models.JSONField()  # CoverageModel.as_dict(): weights, standardisation and its threshold
+    questions = models.PositiveIntegerField()  # labelled questions it was fitted on
+    covered = models.PositiveIntegerField()  # of which the documents cover
+    source = models.CharField(max_length=300, blank=True)
+    report = models.JSONField(default=dict, blank=True)  # out-of-fold figures (coverage_fit.FitReport)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        scope = self.collection.name if self.collection else "all collections"
+        return f"refusal decision for {scope}, from {self.questions} questions ({self.source})"

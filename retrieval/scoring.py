@@ -14,6 +14,7 @@ import numpy as np
 from ingestion.sentences import sentence_spans
 from retrieval.context import Scored
 from retrieval.rerankers import Reranker
+from retrieval.terms import content_terms, term_share
 
 Span = tuple[int, int]
 
@@ -32,8 +33,9 @@ class Calibration:
 
 @dataclass(frozen=True)
 class WindowPlan:
-    """How candidates are cut into windows: sentences per window, the step between windows, the cap per candidate,
-    and the weight of the whole chunk's own logit in the final one (0: windows only, 1: whole chunk only)."""
+    """How candidates are cut into windows: sentences per window, the step between windows (at most a window, so
+    every sentence is scored), the cap per candidate (past it, windows are chosen by content), and the weight of
+    the whole chunk's own logit in the final one (0: windows only, 1: whole chunk only)."""
 
     sentences: int
     stride: int
@@ -83,27 +85,36 @@ def platt(logits: np.ndarray, a: float, b: float) -> np.ndarray:
     return sigmoid(a * logits + b)
 
 
-def window_starts(count: int, size: int, stride: int, cap: int) -> list[int]:
-    """First sentence of each window: every `stride`, the last one flush with the end, at most `cap` spread evenly."""
+def window_starts(count: int, size: int, stride: int) -> list[int]:
+    """First sentence of each window: every `stride` (at most `size`, so no sentence falls between two windows),
+    the last one flush with the end."""
     if count <= size:
         return [0]
-    starts = list(range(0, count - size + 1, max(stride, 1)))
+    starts = list(range(0, count - size + 1, min(max(stride, 1), size)))
     if starts[-1] != count - size:
         starts.append(count - size)
-    if len(starts) > cap > 0:
-        starts = sorted({starts[round(i * (len(starts) - 1) / max(cap - 1, 1))] for i in range(cap)})
     return starts
 
 
-def windows(sentences: list[Span], plan: WindowPlan) -> list[Span]:
-    """Character spans of the windows of a text whose sentences are given (offsets into that text)."""
+def windows(sentences: list[Span], plan: WindowPlan, text: str = "", question: str = "") -> list[Span]:
+    """Character spans of the windows of a text whose sentences are given (offsets into that text).
+
+    Every sentence is in a window. Past the cap (a very long chunk), the windows holding the most of the
+    question's content words are kept: a cost cap chooses by content, never by position, and a window it drops
+    was ranked out by a signal that read it.
+    """
     if not sentences:
         return []
     size = max(plan.sentences, 1)
-    return [
+    spans = [
         (sentences[start][0], sentences[min(start + size, len(sentences)) - 1][1])
-        for start in window_starts(len(sentences), size, plan.stride, plan.max_windows)
+        for start in window_starts(len(sentences), size, plan.stride)
     ]
+    if 0 < plan.max_windows < len(spans):
+        wanted = content_terms(question)
+        ranked = sorted(spans, key=lambda span: -term_share(wanted, text[span[0] : span[1]]))
+        spans = sorted(ranked[: plan.max_windows])
+    return spans
 
 
 def max_per_owner(logits: np.ndarray, owners: list[int], count: int) -> tuple[np.ndarray, list[int]]:
@@ -156,7 +167,7 @@ def score_pool(reranker: Reranker, question: str, pool: list[Scored], plan: Wind
     if plan.scores_windows:
         for index, candidate in enumerate(pool):
             sentences = [(s, e) for s, e in candidate.sentences] or sentence_spans(candidate.text)
-            for start, end in windows(sentences, plan) or [(0, len(candidate.text))]:
+            for start, end in windows(sentences, plan, candidate.text, question) or [(0, len(candidate.text))]:
                 spans.append((start, end))
                 owners.append(index)
                 texts.append(rerank_text(candidate.title, candidate.text[start:end]))

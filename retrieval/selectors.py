@@ -8,14 +8,16 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 
 from ingestion.embedding import get_embedder
 from ingestion.models import Document
 from retrieval.context import Passage, Scored, choose_context
+from retrieval.coverage import CoverageDecision, CoverageModel, coverage_model_file, pool_features
 from retrieval.first_stage import Scope, first_stage
-from retrieval.models import RerankerCalibration, RerankerVersion
+from retrieval.models import CoverageCalibration, RerankerCalibration, RerankerVersion
 from retrieval.rerankers import Reranker, RerankTimeout, get_reranker, version_reranker
 from retrieval.scoring import Calibration, Serving, WindowPlan, apply_rerank, score_pool
 
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 _CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, object]] = {}
 CALIBRATION_CACHE = "calibration "
+COVERAGE_CACHE = "coverage "
 VERSION_CACHE = "reranker version"
 _pinned: list[RerankerVersion | None] = []
 
@@ -36,14 +39,17 @@ class RetrievalResult:
     reranker_fell_back: bool = False
     fallback_reason: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
+    coverage: CoverageDecision | None = None  # None: the reranker did not run
 
     @property
     def nothing_relevant(self) -> bool:
-        """True when no passage passed the threshold: the answer must say the documents do not cover it."""
+        """True when the documents do not cover the question (nothing in the context): the answer must say so."""
         return not self.context
 
     def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "nothing_relevant": self.nothing_relevant}
+        data = {**asdict(self), "nothing_relevant": self.nothing_relevant}
+        data["coverage"] = self.coverage.as_dict() if self.coverage else None
+        return data
 
 
 def _cached(key: str, compute: "object", seconds: float = _CACHE_SECONDS) -> object:
@@ -138,8 +144,45 @@ def calibration_current(plan: WindowPlan) -> Calibration:
 
 def forget_calibrations() -> None:
     """Drop cached fits and the cached active version (after a new fit, an activation or a rollback)."""
-    for key in [k for k in _cache if k.startswith(CALIBRATION_CACHE) or k == VERSION_CACHE]:
+    for key in [k for k in _cache if k.startswith((CALIBRATION_CACHE, COVERAGE_CACHE)) or k == VERSION_CACHE]:
         _cache.pop(key, None)
+
+
+def coverage_model_for(collection_id: int | None) -> tuple[CoverageModel, str] | None:
+    """The refusal decision for evidence from this collection: the collection's own refit from its marks, else the
+    latest fit for all collections, else the shipped one (COVERAGE_MODEL_FILE); None when that is off."""
+
+    def load() -> tuple[CoverageModel, str] | None:
+        fits = CoverageCalibration.objects.filter(collection__isnull=True)
+        if collection_id is not None:
+            own = CoverageCalibration.objects.filter(collection_id=collection_id).first()
+            if own is not None:
+                return CoverageModel.from_dict(own.model), f"collection's own ({own.questions} questions)"
+        fit = fits.first()
+        if fit is not None:
+            return CoverageModel.from_dict(fit.model), f"all collections ({fit.questions} questions)"
+        if not settings.COVERAGE_MODEL_FILE:
+            return None
+        return coverage_model_file(Path(settings.COVERAGE_MODEL_FILE)), "shipped"
+
+    return _cached(f"{COVERAGE_CACHE}{collection_id}", load)  # type: ignore[return-value]
+
+
+def coverage_decide(question: str, candidates: list[Scored]) -> CoverageDecision | None:
+    """Whether the documents cover the question, judged on the reranked pool (None: nothing was scored).
+
+    A question over several collections is judged by the calibration of the collection holding the best passage:
+    that is the evidence being judged, and that collection's marks taught its calibration how its passages score.
+    """
+    features = pool_features(question, candidates)
+    if features is None:
+        return None
+    best = max((c for c in candidates if c.logit is not None), key=lambda c: c.logit or 0.0)
+    found = coverage_model_for(best.collection_id)
+    if found is None:
+        return CoverageDecision(features, best.collection_id)
+    model, source = found
+    return CoverageDecision(features, best.collection_id, model.probability(features), model.threshold, source)
 
 
 def retrieve(
@@ -153,7 +196,10 @@ def retrieve(
     blend_weight: float | None = None,
     min_score: float | None = None,
     plan: WindowPlan | None = None,
+    decide: bool = True,
 ) -> RetrievalResult:
+    """decide=False leaves out the refusal decision model: the context is every passage above the passage
+    threshold (for tools that measure the pool itself, and for fitting the decision)."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
     vector = get_embedder().embed([question])[0]
@@ -183,12 +229,16 @@ def retrieve(
     plan = plan or serving.plan
     if rerank and candidates:
         _rerank(result, serving.blend_weight if blend_weight is None else blend_weight, plan, timings)
-    result.context = choose_context(
-        result.candidates,
-        min_score=calibration_current(plan).threshold if min_score is None else min_score,
-        token_budget=settings.CONTEXT_TOKEN_BUDGET,
-        final_k=settings.FINAL_K,
-    )
+    if decide and result.reranked:
+        result.coverage = coverage_decide(question, result.candidates)
+    if result.coverage is None or result.coverage.covered:
+        result.context = choose_context(
+            result.candidates,
+            min_score=calibration_current(plan).threshold if min_score is None else min_score,
+            token_budget=settings.CONTEXT_TOKEN_BUDGET,
+            final_k=settings.FINAL_K,
+            keep_best=result.coverage is not None and result.coverage.decided,
+        )
     timings["total"] = _ms_since(started)
     result.timings_ms = timings
     return result

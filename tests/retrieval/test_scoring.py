@@ -1,5 +1,3 @@
-import itertools
-
 import numpy as np
 import pytest
 
@@ -32,13 +30,25 @@ def candidate(chunk_id: int, text: str, rrf: float = 0.03) -> Scored:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 7, 10, 31])
-def test_windows_cover_every_sentence_within_the_cap(count: int) -> None:
-    starts = window_starts(count, 3, 2, 4)
-    assert 1 <= len(starts) <= 4 and starts == sorted(set(starts))
-    assert starts[0] == 0 and starts[-1] == max(count - 3, 0)
-    if count <= 3 * 4 - 4:  # with room for the cap, consecutive windows leave no sentence out
-        assert all(b - a <= 3 for a, b in itertools.pairwise(starts))
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 7, 10, 16, 31])
+@pytest.mark.parametrize(("size", "stride"), [(3, 2), (3, 3), (2, 1), (3, 5)])
+def test_windows_cover_every_sentence(count: int, size: int, stride: int) -> None:
+    starts = window_starts(count, size, stride)
+    assert starts == sorted(set(starts)) and starts[0] == 0 and starts[-1] == max(count - size, 0)
+    covered = {i for start in starts for i in range(start, min(start + size, count))}
+    assert covered == set(range(count))  # a stride longer than a window is cut to it: no sentence left out
+
+
+def test_the_travel_policy_hotel_sentence_is_scored_whatever_its_position() -> None:
+    """The bug that hid the hotel limit: four windows spread evenly over 16 units never read unit 7."""
+    text = " ".join(f"Rule number {i} is about item {i}." for i in range(16)).replace(
+        "Rule number 7 is about item 7.", "The hotel cap is 160 EUR per night abroad."
+    )
+    sentences = [(s, e) for s, e in candidate(1, text).sentences]
+    spans = windows(sentences, WindowPlan(3, 2, 4, 0.0), text, "most I can spend on a hotel abroad?")
+    assert len(spans) == 4 and any("hotel cap" in text[s:e] for s, e in spans)  # chosen by content, not position
+    every = windows(sentences, WindowPlan(3, 2, 60, 0.0), text, "anything")
+    assert all(any(s <= a and b <= e for s, e in every) for a, b in sentences)
 
 
 def test_window_spans_run_from_a_sentence_start_to_a_sentence_end() -> None:

@@ -4,9 +4,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from answers.selectors import coverage_marks
+from ingestion.selectors import collection_named
 from retrieval.calibration import (
     blend_table,
     collect_pools,
@@ -17,16 +19,24 @@ from retrieval.calibration import (
     suggest_threshold,
     threshold_table,
 )
+from retrieval.coverage_fit import MIN_MARKED_QUESTIONS, MIN_PER_CLASS, coverage_fit
 from retrieval.evaluation import BeirSplit, load_beir_split
 from retrieval.selectors import calibration_key, window_plan
-from retrieval.services import calibration_save
+from retrieval.services import calibration_save, coverage_calibration_save
 
 
 class Command(BaseCommand):
-    help = "Fit the reranker's logit-to-probability mapping on labelled BEIR pairs, store it, and print thresholds."
+    help = (
+        "Fit the reranker's logit-to-probability mapping on labelled BEIR pairs, store it, and print thresholds; "
+        "or, with --collection, refit that collection's refusal decision from its own marks."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--beir", type=Path, required=True)
+        parser.add_argument("--beir", type=Path, help="fit the reranker's Platt scaling on this BEIR collection")
+        parser.add_argument(
+            "--collection",
+            help="instead: refit the refusal decision for this collection (name or id) from its own marks and votes",
+        )
         parser.add_argument("--split", default="train")
         parser.add_argument("--pool", type=int, default=settings.RETRIEVAL_POOL)
         parser.add_argument("--limit", type=int, default=None)
@@ -40,6 +50,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["collection"]:
+            self._refit_coverage(options["collection"])
+            return
+        if not options["beir"]:
+            raise CommandError("give --beir DIRECTORY (Platt scaling) or --collection NAME (refusal decision)")
         split = load_beir_split(options["beir"], options["split"])
         if options["limit"]:
             keep = list(split.queries)[: options["limit"]]
@@ -99,3 +114,22 @@ class Command(BaseCommand):
         for chunk_weight in sorted({row["chunk_weight"] for row in blends}):
             cells = "".join(f"{row['ndcg@10']:>8.4f}" for row in blends if row["chunk_weight"] == chunk_weight)
             self.stdout.write(f"{chunk_weight:>6g}{cells}")
+
+    def _refit_coverage(self, key: str) -> None:
+        collection = collection_named(key)
+        if collection is None:
+            raise CommandError(f"No collection named {key!r}")
+        labelled = coverage_marks(collection_id=collection.pk)
+        covered = sum(label for _, label in labelled)
+        if len(labelled) < MIN_MARKED_QUESTIONS or min(covered, len(labelled) - covered) < MIN_PER_CLASS:
+            raise CommandError(
+                f"{collection.name} has {len(labelled)} marked questions ({covered} covered): a refusal decision of "
+                f"its own needs {MIN_MARKED_QUESTIONS}, with {MIN_PER_CLASS} of each kind. Until then it uses the "
+                "decision for all collections."
+            )
+        model, report, _ = coverage_fit([f for f, _ in labelled], [label for _, label in labelled])
+        coverage_calibration_save(collection=collection, model=model, report=report, source="marks and votes")
+        self.stdout.write(
+            f"{collection.name}: refusal decision refitted from {report.questions} marked questions "
+            f"({report.covered} covered); out of fold {json.dumps(report.as_dict())}"
+        )
