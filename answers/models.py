@@ -69,6 +69,7 @@ class AnswerPassage(models.Model):
     # The best window (evidence sentences) as character offsets into text; null when windows were not scored.
     evidence_start = models.PositiveIntegerField(null=True, blank=True)
     evidence_end = models.PositiveIntegerField(null=True, blank=True)
+    page = models.PositiveIntegerField(null=True, blank=True)  # where its evidence stands (empty: before this was kept)
 
     class Meta:
         ordering = ["answer", "number"]

@@ -15,8 +15,8 @@ STORED_FIELDS = (
 )  # fmt: skip
 # What the page and the API show of a passage; the export adds the scores.
 SHOWN_FIELDS = (
-    "number", "given", "title", "text", "document_id", "page_start", "page_end", "probability", "evidence_start",
-    "evidence_end",
+    "number", "given", "title", "text", "document_id", "page_start", "page_end", "page", "probability",
+    "evidence_start", "evidence_end",
 )  # fmt: skip
 SCORE_FIELDS = ("chunk_id", "final_rank", "dense_rank", "text_rank", "rrf", "logit", "window_logit")
 
@@ -27,6 +27,7 @@ def answer_passage_of(passage: Passage, *, answer: Answer, number: int, given: b
         number=number,
         given=given,
         chunk_id=passage.chunk_ids[0] if passage.chunk_ids else None,
+        page=passage.page_at(passage.evidence_start or 0),
         **{name: getattr(passage, name) for name in STORED_FIELDS},
     )
 

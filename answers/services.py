@@ -18,7 +18,7 @@ from answers.prompts import build_messages
 from answers.serialize import answer_data, answer_passage_of, passages_data
 from ingestion.selectors import collection_ids_readable
 from retrieval.context import Passage
-from retrieval.selectors import retrieve
+from retrieval.selectors import reranker_current, retrieve
 
 logger = logging.getLogger(__name__)
 NOT_COVERED = "The documents do not cover this question. The closest passages found are listed below."
@@ -87,10 +87,17 @@ def _answer_events(answer: Answer, question: str, searched: list[int], started: 
     if llm_configured():
         yield from _written_answer(answer, question, result.context, started)
     else:
-        text = extractive_answer(question, result.context)
+        extract = extractive_answer(question, result.context, reranker_current() if result.reranked else None)
         answer.timings_ms["first_token"] = _ms(started)
-        yield Event("token", {"text": text})
-        _finish(answer, status=Answer.Status.COMPLETE, text=text, mode=Answer.Mode.EXTRACTIVE, started=started)
+        yield Event("token", {"text": extract.text})
+        _finish(
+            answer,
+            status=Answer.Status.COMPLETE,
+            text=extract.text,
+            mode=Answer.Mode.EXTRACTIVE,
+            started=started,
+            pages=extract.pages,
+        )
     yield Event("done", answer_data(answer))
 
 
@@ -138,15 +145,23 @@ def _finish(
     started: float | None = None,
     error: str = "",
     stats: StreamStats | None = None,
+    pages: dict[int, int] | None = None,
 ) -> None:
-    """Check the citations against the passages given and store the outcome."""
+    """Check the citations against the passages given and store the outcome. Each citation links to `pages`' page
+    for its source (where the quoted sentence stands), else to the page of the source's evidence."""
+    pages = pages or {}
     given = {p.number: p for p in answer.passages.filter(given=True)}
     checked = check_citations(text, len(given)) if mode != Answer.Mode.NONE else None
     answer.status, answer.mode, answer.raw_answer, answer.error = status, mode, text, error
     answer.answer = checked.text if checked else text
     answer.invalid_citations = checked.invalid if checked else []
     answer.citations = [
-        {"number": n, "chunk_id": given[n].chunk_id, "document_id": given[n].document_id, "page": given[n].page_start}
+        {
+            "number": n,
+            "chunk_id": given[n].chunk_id,
+            "document_id": given[n].document_id,
+            "page": pages.get(n, given[n].page or given[n].page_start),
+        }
         for n in (checked.cited if checked else [])
     ]
     if stats is not None:

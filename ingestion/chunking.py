@@ -7,7 +7,7 @@ token boundaries. Offsets index into the joined page text, so every chunk knows 
 import bisect
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # For a list of texts, the (start, end) character span of every token, special tokens excluded.
 TokenOffsets = Callable[[list[str]], list[list[tuple[int, int]]]]
@@ -28,6 +28,8 @@ class ChunkSpan:
     page_start: int
     page_end: int
     token_count: int
+    # Offsets into `text` where pages page_start + 1 ... page_end begin, so that a quoted sentence cites its own page.
+    page_breaks: list[int] = field(default_factory=list)
 
 
 def join_pages(pages: Sequence[str]) -> tuple[str, list[int]]:
@@ -115,6 +117,7 @@ def chunk_text(
                 page_start=page_of(start, page_starts),
                 page_end=page_of(end - 1, page_starts),
                 token_count=total,
+                page_breaks=[offset - start for offset in page_starts if start < offset < end],
             )
         )
         if last + 1 >= len(units):

@@ -115,6 +115,8 @@ class Chunk(models.Model):
     token_count = models.PositiveIntegerField()
     # [[start, end], ...]: the sentences of `text` as character offsets (ingestion.sentences), for window reranking.
     sentences = models.JSONField(default=list, blank=True)
+    # Offsets into `text` where each later page begins (empty: one page, or a chunk stored before this was kept).
+    page_breaks = models.JSONField(default=list, blank=True)
     embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS)
     language = RegConfigField(max_length=20)
     search_vector = models.GeneratedField(

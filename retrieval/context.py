@@ -45,6 +45,11 @@ class Passage:
     evidence_end: int | None = None
     chunk_ids: list[int] = field(default_factory=list)
     ordinals: list[int] = field(default_factory=list)
+    page_breaks: list[int] = field(default_factory=list)  # offsets into text where pages after page_start begin
+
+    def page_at(self, offset: int) -> int:
+        """The page on which the character at this offset of the text stands."""
+        return min(self.page_start + sum(1 for b in self.page_breaks if b <= offset), self.page_end)
 
     @classmethod
     def of(cls, candidate: Scored) -> "Passage":
@@ -66,6 +71,7 @@ class Passage:
             evidence_end=candidate.window_end,
             chunk_ids=[candidate.chunk_id],
             ordinals=[candidate.ordinal],
+            page_breaks=list(candidate.page_breaks),
         )
 
     @property
@@ -143,9 +149,12 @@ def _merge(passage: Passage, candidate: Scored, extra_tokens: int) -> None:
     before = candidate.ordinal < min(passage.ordinals)
     first, second = (candidate.text, passage.text) if before else (passage.text, candidate.text)
     overlap = _overlap_chars(first, second)
+    shift = len(first) + (0 if overlap else 1) - overlap  # where the second text's remainder now starts
     if before and passage.evidence_start is not None and passage.evidence_end is not None:
-        shift = len(first) + (0 if overlap else 1) - overlap  # where the passage's old text now starts
         passage.evidence_start, passage.evidence_end = passage.evidence_start + shift, passage.evidence_end + shift
+    first_breaks, second_breaks = (candidate.page_breaks, passage.page_breaks) if before else (
+        passage.page_breaks, candidate.page_breaks)  # fmt: skip
+    passage.page_breaks = sorted({*first_breaks, *(b + shift for b in second_breaks if b >= overlap)})
     passage.text = first + ("" if overlap else "\n") + second[overlap:]
     passage.page_start = min(passage.page_start, candidate.page_start)
     passage.page_end = max(passage.page_end, candidate.page_end)

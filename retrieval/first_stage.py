@@ -65,7 +65,8 @@ fused AS (
     FROM dense_list d FULL OUTER JOIN text_list t ON d.id = t.id
 )
 SELECT f.id, f.dense_rank, f.text_rank, f.rrf::float8, c.document_id, c.ordinal, c.text, c.page_start, c.page_end,
-       c.token_count, doc.title, doc.external_id, c.sentences::text, c.collection_id, 1 - f.distance
+       c.token_count, doc.title, doc.external_id, c.sentences::text, c.collection_id, 1 - f.distance,
+       c.page_breaks::text
 FROM fused f
 JOIN ingestion_chunk c ON c.id = f.id
 JOIN ingestion_document doc ON doc.id = c.document_id
@@ -97,6 +98,7 @@ class Candidate:
     sentences: list[list[int]] = field(default_factory=list)  # [start, end] offsets into text
     collection_id: int | None = None
     dense_similarity: float | None = None  # cosine similarity to the question, when the dense side found it
+    page_breaks: list[int] = field(default_factory=list)  # offsets into text where pages after page_start begin
 
 
 def split_websearch(question: str) -> tuple[str, str]:
@@ -182,6 +184,7 @@ def first_stage(
             sentences=json.loads(row[12]),
             collection_id=row[13],
             dense_similarity=None if row[14] is None else float(row[14]),
+            page_breaks=json.loads(row[15]),
         )
         for row in rows
     ]

@@ -145,7 +145,7 @@
       item.append(head, passageBody(p));
       if (p.document_id) {
         var open = document.createElement("a");
-        open.href = window.RAGSITE.documentUrl.replace("/0/", "/" + p.document_id + "/") + "#page=" + p.page_start;
+        open.href = window.RAGSITE.documentUrl.replace("/0/", "/" + p.document_id + "/") + "#page=" + (p.page || p.page_start);
         open.target = "_blank";
         open.rel = "noopener";
         open.textContent = "Open the document";

@@ -35,9 +35,9 @@ def test_answer_keeps_citations_tokens_and_timings(demo_corpus, fake_llm) -> Non
     assert answer.answer == "Employees get 27 days [1] and more."
     assert answer.invalid_citations == [9]
     first = answer.passages.get(number=1)
-    assert answer.citations == [
-        {"number": 1, "chunk_id": first.chunk_id, "document_id": first.document_id, "page": first.page_start}
-    ]
+    # the citation links to the page its evidence stands on (the leave rules are on page 2 of a chunk from page 1)
+    assert first.page == 2 and first.page_start == 1
+    assert answer.citations == [{"number": 1, "chunk_id": first.chunk_id, "document_id": first.document_id, "page": 2}]
     assert answer.prompt_tokens == 321 and answer.completion_tokens == 8
     assert answer.model == "fake-llm"
     assert {"retrieve", "rerank", "first_token", "total"} <= set(answer.timings_ms)

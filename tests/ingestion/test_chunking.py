@@ -76,3 +76,11 @@ def test_empty_pages_give_no_chunks(offsets) -> None:
 def test_sentence_spans_split_paragraphs_and_sentences() -> None:
     text = "One. Two?\n\nThree!"
     assert [text[s:e] for s, e in sentence_spans(text)] == ["One.", "Two?", "Three!"]
+
+
+def test_each_chunk_knows_where_its_later_pages_begin(offsets) -> None:
+    pages = [" ".join(f"Page {p} sentence {i} about kilns." for i in range(12)) for p in range(1, 5)]
+    for chunk in chunk_text(pages, offsets, target_tokens=120, overlap_tokens=20):
+        assert len(chunk.page_breaks) == chunk.page_end - chunk.page_start
+        for page, offset in enumerate(chunk.page_breaks, start=chunk.page_start + 1):
+            assert chunk.text[offset:].startswith(f"Page {page} sentence 0")

@@ -75,3 +75,20 @@ def test_the_evidence_still_points_at_its_sentences_when_an_earlier_chunk_is_mer
     context = choose_context([best, before], min_score=0.0, token_budget=3000, final_k=5)
     assert len(context) == 1 and context[0].text.startswith("Alpha")
     assert context[0].evidence == "Zeta eta. Theta iota."
+
+
+def test_a_merged_passage_knows_the_page_of_every_offset() -> None:
+    first = scored(1, ordinal=0, text="Alpha on page one.\n\nBeta on page two.")
+    second = scored(2, ordinal=1, text="Beta on page two. Gamma still two.\n\nDelta on page three.")
+    first.page_start, first.page_end, first.page_breaks = 1, 2, [first.text.index("Beta")]
+    second.page_start, second.page_end, second.page_breaks = 2, 3, [second.text.index("Delta")]
+    [passage] = choose_context([first, second], min_score=0.5, token_budget=1000, final_k=5)
+    assert passage.text.count("Beta") == 1  # the overlap is not repeated
+    assert [passage.page_at(passage.text.index(w)) for w in ("Alpha", "Beta", "Gamma", "Delta")] == [1, 2, 2, 3]
+
+
+def test_the_refusal_decision_keeps_the_best_passage_even_below_the_passage_threshold() -> None:
+    pool = [scored(1, prob=0.001), scored(2, doc=2, prob=0.002)]
+    assert choose_context(pool, min_score=0.01, token_budget=1000, final_k=5) == []
+    kept = choose_context(pool, min_score=0.01, token_budget=1000, final_k=5, keep_best=True)
+    assert [p.chunk_ids for p in kept] == [[1]]
