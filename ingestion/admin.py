@@ -13,6 +13,7 @@ from ingestion.forms import MoveForm, UploadForm
 from ingestion.models import Chunk, Collection, Document
 from ingestion.selectors import documents_active
 from ingestion.services import document_create, document_delete, document_reingest, documents_move, human_size
+from retrieval.selectors import coverage_in_use
 
 
 class ChunkInline(admin.TabularInline):
@@ -123,7 +124,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
 @admin.register(Collection)
 class CollectionAdmin(admin.ModelAdmin):
-    list_display = ("name", "access", "is_default", "document_count")
+    list_display = ("name", "access", "is_default", "document_count", "refusal_decision")
     list_filter = ("access",)
     search_fields = ("name",)
     filter_horizontal = ("groups", "users")
@@ -132,6 +133,11 @@ class CollectionAdmin(admin.ModelAdmin):
     @admin.display(description="Documents")
     def document_count(self, obj: Collection) -> int:
         return obj.documents.count()
+
+    @admin.display(description="Refusal decision")
+    def refusal_decision(self, obj: Collection) -> str:
+        """Which calibration decides "not covered" for this collection (calibrate_reranker --collection refits it)."""
+        return coverage_in_use(obj.pk)
 
     def has_delete_permission(self, request: HttpRequest, obj: Collection | None = None) -> bool:
         """The default collection stays (uploads without a choice go there); others only when empty (PROTECT)."""

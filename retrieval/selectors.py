@@ -157,15 +157,23 @@ def coverage_model_for(collection_id: int | None) -> tuple[CoverageModel, str] |
         if collection_id is not None:
             own = CoverageCalibration.objects.filter(collection_id=collection_id).first()
             if own is not None:
-                return CoverageModel.from_dict(own.model), f"collection's own ({own.questions} questions)"
+                return CoverageModel.from_dict(own.model), f"collection's own, from {own.questions} marked questions"
         fit = fits.first()
         if fit is not None:
-            return CoverageModel.from_dict(fit.model), f"all collections ({fit.questions} questions)"
+            return CoverageModel.from_dict(fit.model), f"all collections', from {fit.questions} questions"
         if not settings.COVERAGE_MODEL_FILE:
             return None
-        return coverage_model_file(Path(settings.COVERAGE_MODEL_FILE)), "shipped"
+        return coverage_model_file(Path(settings.COVERAGE_MODEL_FILE)), f"the file {settings.COVERAGE_MODEL_FILE}"
 
     return _cached(f"{COVERAGE_CACHE}{collection_id}", load)  # type: ignore[return-value]
+
+
+def coverage_in_use(collection_id: int) -> str:
+    """In words, for the admin: which refusal decision judges this collection's evidence, fitted on how much."""
+    found = coverage_model_for(collection_id)
+    if found is None:
+        return "passage threshold only (no refusal decision fitted)"
+    return found[1]
 
 
 def coverage_decide(question: str, candidates: list[Scored]) -> CoverageDecision | None:

@@ -10,7 +10,7 @@ from ingestion.models import Collection
 from retrieval.coverage import DEFAULT_FEATURES, CoverageFeatures, CoverageModel
 from retrieval.coverage_fit import MIN_MARKED_QUESTIONS
 from retrieval.models import CoverageCalibration
-from retrieval.selectors import forget_calibrations, retrieve
+from retrieval.selectors import coverage_in_use, forget_calibrations, retrieve
 
 pytestmark = pytest.mark.django_db
 QUESTION = "How many days of paid annual leave do employees get?"
@@ -48,6 +48,7 @@ def test_a_collections_own_fit_decides_over_the_one_for_all_collections(demo_cor
     forget_calibrations()
     kept = retrieve("What is the dress code in the showroom?", collections=[collection.pk])
     assert kept.context and kept.coverage is not None and kept.coverage.source.startswith("collection's own")
+    assert coverage_in_use(collection.pk) == "collection's own, from 40 marked questions"
 
 
 def marked_answer(collection: Collection, user, best: float, relevant: bool) -> None:
