@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import JSONField, Value
 
 
 class Answer(models.Model):
@@ -33,7 +34,8 @@ class Answer(models.Model):
     reranker_fell_back = models.BooleanField(default=False)
     # The refusal decision (retrieval.coverage.CoverageDecision.as_dict): its features, probability, threshold and
     # which calibration made it, kept so that a collection's marks can refit it (calibrate_reranker --collection).
-    coverage = models.JSONField(default=dict, blank=True)
+    # db_default: processes still running the previous release insert rows without it during an upgrade.
+    coverage = models.JSONField(default=dict, db_default=Value({}, JSONField()), blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

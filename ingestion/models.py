@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import JSONField, Value
 from django.db.models import Q
 from pgvector.django import HnswIndex, VectorField
 
@@ -116,7 +117,8 @@ class Chunk(models.Model):
     # [[start, end], ...]: the sentences of `text` as character offsets (ingestion.sentences), for window reranking.
     sentences = models.JSONField(default=list, blank=True)
     # Offsets into `text` where each later page begins (empty: one page, or a chunk stored before this was kept).
-    page_breaks = models.JSONField(default=list, blank=True)
+    # db_default: processes still running the previous release insert rows without it during an upgrade.
+    page_breaks = models.JSONField(default=list, db_default=Value([], JSONField()), blank=True)
     embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS)
     language = RegConfigField(max_length=20)
     search_vector = models.GeneratedField(
