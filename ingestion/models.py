@@ -5,8 +5,7 @@ from django.contrib.auth.models import Group
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import JSONField, Value
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 from pgvector.django import HnswIndex, VectorField
 
 # PostgreSQL text-search configurations offered for documents (all ship with PostgreSQL).

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('answers', '0004_answer_collections'),
+        ("answers", "0004_answer_collections"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='answer',
-            name='coverage',
+            model_name="answer",
+            name="coverage",
             field=models.JSONField(blank=True, db_default=models.Value({}, models.JSONField()), default=dict),
         ),
         migrations.AddField(
-            model_name='answerpassage',
-            name='page',
+            model_name="answerpassage",
+            name="page",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
     ]

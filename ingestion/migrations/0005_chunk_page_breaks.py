@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingestion', '0004_collections'),
+        ("ingestion", "0004_collections"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='chunk',
-            name='page_breaks',
+            model_name="chunk",
+            name="page_breaks",
             field=models.JSONField(blank=True, db_default=models.Value([], models.JSONField()), default=list),
         ),
     ]
