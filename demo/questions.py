@@ -212,3 +212,12 @@ def demo_question_set() -> QuestionSet:
         [Answerable(question, document, ANSWER_PHRASES[question]) for question, document in ANSWERABLE],
         list(UNCOVERED),
     )
+
+
+if __name__ == "__main__":  # python -m demo.questions: write the gate's questions as a question-set file
+    import json
+    from pathlib import Path
+
+    out = Path(__file__).resolve().parent / "gate-questions.json"
+    out.write_text(json.dumps(demo_question_set().as_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"written to {out}")

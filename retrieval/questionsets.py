@@ -93,11 +93,17 @@ class Figures:
     def refused(self) -> int:
         return sum(o.refused for o in self._of(False))
 
+    @property
+    def wrongly_refused(self) -> int:
+        return sum(o.refused for o in self._of(True))
+
     def line(self) -> str:
         answerable, uncovered = len(self._of(True)), len(self._of(False))
+        refusals = self.refused + self.wrongly_refused
+        precision = f"{self.refused / refusals:.2f}" if refusals else "-"
         return (
             f"first {self.first}/{answerable}, sentence kept {self.kept}/{answerable}, "
-            f"refused {self.refused}/{uncovered}"
+            f"refused {self.refused}/{uncovered} (refusal precision {precision})"
         )
 
 
