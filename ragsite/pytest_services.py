@@ -16,6 +16,8 @@ from ragsite.localservices import BASE_DIR, ensure_services
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: Any, parser: Any, args: list[str]) -> None:
+    # The tests' LLM is the HTTP test server; processes they start (make run, localservices) start no model.
+    os.environ.setdefault("LOCAL_LLM", "off")
     ensure_services(prefix="test-")
     # Uploaded files of the tests go to a folder of their own, emptied at each run; worker processes
     # started by the tests inherit it.
