@@ -14,7 +14,7 @@ from answers.citations import check_citations
 from answers.extractive import extractive_answer
 from answers.llm import LLMError, StreamStats, llm_configured, stream_chat
 from answers.models import Answer, AnswerPassage, Feedback, PassageMark
-from answers.prompts import build_messages
+from answers.prompts import build_messages, declined, may_become_declined
 from answers.serialize import answer_data, answer_passage_of, passages_data
 from ingestion.selectors import collection_ids_readable
 from retrieval.context import Passage
@@ -104,12 +104,15 @@ def _answer_events(answer: Answer, question: str, searched: list[int], started: 
 def _written_answer(answer: Answer, question: str, context: list[Passage], started: float) -> Iterator[Event]:
     stats = StreamStats()
     pieces: list[str] = []
+    shown = 0  # pieces streamed to the reader; the start of a reply that may be the declined sentence is held back
     try:
         for piece in stream_chat(build_messages(question, context), stats):
             if not pieces:
                 answer.timings_ms["first_token"] = _ms(started)
             pieces.append(piece)
-            yield Event("token", {"text": piece})
+            if not may_become_declined("".join(pieces)):
+                yield from (Event("token", {"text": p}) for p in pieces[shown:])
+                shown = len(pieces)
     except LLMError as exc:
         message = f"The answer could not be written: {exc}. The sources found for your question are listed below."
         _finish(
@@ -123,6 +126,13 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
         )
         yield Event("error", {"message": message})
         return
+    if declined("".join(pieces)):  # the model read the sources and found no answer: say so as retrieval would
+        answer.passages.update(given=False)
+        answer.coverage = {**answer.coverage, "reader_declined": True}
+        yield Event("token", {"text": NOT_COVERED})
+        _finish(answer, status=Answer.Status.NO_CONTEXT, text=NOT_COVERED, started=started, stats=stats)
+        return
+    yield from (Event("token", {"text": p}) for p in pieces[shown:])
     _finish(
         answer, status=Answer.Status.COMPLETE, text="".join(pieces), mode=Answer.Mode.LLM, started=started, stats=stats
     )

@@ -187,7 +187,9 @@
   function finish(data) {
     answerId = data.id;
     renderAnswer(data.answer || "");
+    var unsourced = data.mode === "llm" && data.status === "complete" && !(data.citations || []).length;
     modeLabel.textContent = data.mode === "extractive" ? "(extracted from the documents, not written by a model)"
+      : unsourced ? "(written by a model that cited no source: check it against the sources below)"
       : data.mode === "llm" ? "(written by a model from the sources)" : "";
     statusLine.textContent = "";  // a not-covered answer says so itself
     feedback.hidden = !answerId;

@@ -3,6 +3,7 @@
 import pytest
 
 from answers.models import Answer
+from answers.prompts import DECLINED
 from answers.services import NOT_COVERED, answer_complete, answer_stream
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,23 @@ def test_a_reader_leaving_mid_stream_leaves_a_failed_answer_not_a_streaming_one(
     events.close()  # what Django does when the browser goes away
     answer = Answer.objects.get()
     assert answer.status == Answer.Status.FAILED and "interrupted" in answer.error
+
+
+def test_the_models_fixed_sentence_becomes_the_not_covered_answer_with_the_closest_passages(
+    demo_corpus, fake_llm
+) -> None:
+    fake_llm.reply = DECLINED
+    events = list(answer_stream(question=QUESTION, user=None))
+    answer = Answer.objects.get()
+    assert answer.status == Answer.Status.NO_CONTEXT and answer.answer == NOT_COVERED
+    assert answer.coverage["reader_declined"] is True
+    assert answer.passages.exists() and not answer.passages.filter(given=True).exists()  # listed as the closest
+    tokens = "".join(e.data["text"] for e in events if e.name == "token")
+    assert tokens == NOT_COVERED  # the model's own sentence was held back, never streamed
+
+
+def test_a_reply_that_only_starts_like_the_fixed_sentence_streams_as_written(demo_corpus, fake_llm) -> None:
+    fake_llm.reply = "The documents say every employee gets 27 days [1]."
+    events = list(answer_stream(question=QUESTION, user=None))
+    assert "".join(e.data["text"] for e in events if e.name == "token") == fake_llm.reply
+    assert Answer.objects.get().status == Answer.Status.COMPLETE
