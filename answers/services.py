@@ -87,18 +87,25 @@ def _answer_events(answer: Answer, question: str, searched: list[int], started: 
     if llm_configured():
         yield from _written_answer(answer, question, result.context, started)
     else:
-        extract = extractive_answer(question, result.context, reranker_current() if result.reranked else None)
-        answer.timings_ms["first_token"] = _ms(started)
-        yield Event("token", {"text": extract.text})
-        _finish(
-            answer,
-            status=Answer.Status.COMPLETE,
-            text=extract.text,
-            mode=Answer.Mode.EXTRACTIVE,
-            started=started,
-            pages=extract.pages,
-        )
+        yield from _extracted_answer(answer, question, result.context, started, reranked=result.reranked)
     yield Event("done", answer_data(answer))
+
+
+def _extracted_answer(
+    answer: Answer, question: str, context: list[Passage], started: float, *, reranked: bool, error: str = ""
+) -> Iterator[Event]:
+    extract = extractive_answer(question, context, reranker_current() if reranked else None)
+    answer.timings_ms.setdefault("first_token", _ms(started))
+    yield Event("token", {"text": extract.text})
+    _finish(
+        answer,
+        status=Answer.Status.COMPLETE,
+        text=extract.text,
+        mode=Answer.Mode.EXTRACTIVE,
+        started=started,
+        pages=extract.pages,
+        error=error,
+    )
 
 
 def _written_answer(answer: Answer, question: str, context: list[Passage], started: float) -> Iterator[Event]:
@@ -114,6 +121,12 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
                 yield from (Event("token", {"text": p}) for p in pieces[shown:])
                 shown = len(pieces)
     except LLMError as exc:
+        error = f"{exc}; " + " | ".join(stats.errors)
+        if shown == 0:  # nothing reached the reader yet: the answer is extracted instead, with a notice
+            yield Event("error", {"message": f"The language model did not answer ({exc}); this answer is "
+                                             "extracted from the sources instead."})  # fmt: skip
+            yield from _extracted_answer(answer, question, context, started, reranked=True, error=error)
+            return
         message = f"The answer could not be written: {exc}. The sources found for your question are listed below."
         _finish(
             answer,
@@ -121,7 +134,7 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
             text="".join(pieces),
             mode=Answer.Mode.LLM,
             started=started,
-            error=f"{exc}; " + " | ".join(stats.errors),
+            error=error,
             stats=stats,
         )
         yield Event("error", {"message": message})
