@@ -27,6 +27,9 @@ def check_answer_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     if settings.LLM_BASE_URL and not settings.LLM_BASE_URL.startswith(("http://", "https://")):
         errors.append(Error(f"LLM_BASE_URL must start with http:// or https://, not {settings.LLM_BASE_URL!r}.",
                             id="answers.E002"))  # fmt: skip
+    if settings.LLM_SOURCE_TEXT not in ("passage", "evidence"):
+        errors.append(Error(f"LLM_SOURCE_TEXT must be 'passage' or 'evidence', not {settings.LLM_SOURCE_TEXT!r}.",
+                            id="answers.E004"))  # fmt: skip
     try:
         parse_rate(settings.ASK_RATE_LIMIT)
     except ValueError as exc:

@@ -1,6 +1,7 @@
 """The prompt: rules first, then the sources numbered in reranked order (best first), as untrusted data."""
 
-from retrieval.context import Passage
+from ingestion.sentences import sentence_spans
+from retrieval.context import Passage, evidence_span
 
 # The one sentence a model writes when the sources do not answer; the answer service recognises it (whole, or
 # as the start of the reply) and turns it into the usual "not covered" answer with the closest passages.
@@ -22,11 +23,27 @@ def page_label(start: int, end: int) -> str:
     return f"page {start}" if start == end else f"pages {start}-{end}"
 
 
-def build_messages(question: str, passages: list[Passage]) -> list[dict[str, str]]:
+def source_text(passage: Passage, scope: str) -> str:
+    """What the model reads of a source: the whole passage, or ("evidence") its evidence window with one sentence
+    either side, which keeps a small model's prompt short on a slow CPU (a 400-token prompt costs ~9 s there)."""
+    span = evidence_span(passage.text, passage.evidence_start, passage.evidence_end)
+    if scope != "evidence" or span is None:
+        return passage.text
+    sentences = sentence_spans(passage.text)
+    inside = [i for i, (s, e) in enumerate(sentences) if e > span[0] and s < span[1]]
+    if not inside:
+        return passage.text
+    first, last = max(inside[0] - 1, 0), min(inside[-1] + 1, len(sentences) - 1)
+    return passage.text[sentences[first][0] : sentences[last][1]]
+
+
+def build_messages(question: str, passages: list[Passage], scope: str = "passage") -> list[dict[str, str]]:
+    """The fixed rules first (a server's prompt cache reuses them), then the sources best first, then the question."""
     blocks = []
     for number, passage in enumerate(passages, start=1):
         pages = page_label(passage.page_start, passage.page_end)
-        blocks.append(f'<source number="{number}" title="{_attr(passage.title)}" {pages}>\n{passage.text}\n</source>')
+        text = source_text(passage, scope)
+        blocks.append(f'<source number="{number}" title="{_attr(passage.title)}" {pages}>\n{text}\n</source>')
     user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\n\nAnswer with citations like [1]."
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 

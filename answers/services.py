@@ -7,6 +7,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
@@ -113,7 +114,7 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
     pieces: list[str] = []
     shown = 0  # pieces streamed to the reader; the start of a reply that may be the declined sentence is held back
     try:
-        for piece in stream_chat(build_messages(question, context), stats):
+        for piece in stream_chat(build_messages(question, context, settings.LLM_SOURCE_TEXT), stats):
             if not pieces:
                 answer.timings_ms["first_token"] = _ms(started)
             pieces.append(piece)

@@ -182,4 +182,4 @@ def start_local_llm(var_dir: Path) -> dict[str, str]:
     alias = model.stem
     port = free_port()
     url = start_server(server_command(model, port, threads, context, alias), port, var_dir / "llm-server.log")
-    return {"LLM_BASE_URL": url, "LLM_MODEL": alias}
+    return {"LLM_BASE_URL": url, "LLM_MODEL": alias, "LLM_SOURCE_TEXT": os.environ.get("LLM_SOURCE_TEXT", "evidence")}

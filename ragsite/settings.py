@@ -274,6 +274,9 @@ LLM_MODEL = env_str("LLM_MODEL", "")
 LLM_API_KEY = env_str("LLM_API_KEY", "not-needed")
 LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 60.0)
 LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 700)
+# What the model reads of each source: "passage" (the whole passage) or "evidence" (its best window with one
+# sentence either side: a short prompt for a small model on a CPU; the local reader sets it unless told otherwise).
+LLM_SOURCE_TEXT = env_str("LLM_SOURCE_TEXT", "passage")
 LLM_TEMPERATURE = env_float("LLM_TEMPERATURE", 0.1)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 LLM_RETRY_BACKOFF_SECONDS = env_float("LLM_RETRY_BACKOFF_SECONDS", 1.0)

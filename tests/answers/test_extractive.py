@@ -107,3 +107,15 @@ def test_a_failing_reranker_still_gives_an_answer_chosen_by_shared_words() -> No
 
     extract = extractive_answer("How often is the customer database backed up?", [passage(BACKUPS)], Broken())
     assert "Customer database" in extract.text
+
+
+def test_a_small_models_source_is_its_evidence_with_one_sentence_either_side() -> None:
+    from answers.prompts import build_messages, source_text
+
+    text = "One. Two is here. Three holds the 27 days. Four follows. Five is far."
+    source = passage(text, "Three holds the 27 days.")
+    assert source_text(source, "evidence") == "Two is here. Three holds the 27 days. Four follows."
+    assert source_text(source, "passage") == text
+    assert source_text(passage(text), "evidence") == text  # no evidence known: all of it
+    user = build_messages("How many days?", [source], "evidence")[1]["content"]
+    assert "Five is far" not in user and "27 days" in user
