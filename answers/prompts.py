@@ -6,6 +6,12 @@ from retrieval.context import Passage, evidence_span
 # The one sentence a model writes when the sources do not answer; the answer service recognises it (whole, or
 # as the start of the reply) and turns it into the usual "not covered" answer with the closest passages.
 DECLINED = "The documents do not answer this question."
+# Ends the user turn. Small local models answered a bare "cite like [1]" with "[1]" alone, and copied any worked
+# example's facts, so the form is said in words.
+ANSWER_FORM = (
+    "Answer the question in one or two full sentences that state the facts from the sources. After each sentence, "
+    "write the number of the source it comes from in square brackets."
+)
 SYSTEM = f"""You answer questions for the staff of an organisation using only the numbered sources provided.
 
 Rules:
@@ -44,7 +50,7 @@ def build_messages(question: str, passages: list[Passage], scope: str = "passage
         pages = page_label(passage.page_start, passage.page_end)
         text = source_text(passage, scope)
         blocks.append(f'<source number="{number}" title="{_attr(passage.title)}" {pages}>\n{text}\n</source>')
-    user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\n\nAnswer with citations like [1]."
+    user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\n\n" + ANSWER_FORM
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
