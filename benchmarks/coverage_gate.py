@@ -18,16 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ragsite.settings")
 
-
-class Counting:
-    """Wraps a reranker to count the pairs it scores."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.name, self.pairs = inner, inner.name, 0
-
-    def score(self, question: str, passages: list[str], deadline: float | None = None) -> Any:
-        self.pairs += len(passages)
-        return self.inner.score(question, passages, deadline=deadline)
+from benchmarks.rerank_windows import Counting  # noqa: E402  (after the path and settings above)
 
 
 def main() -> None:
