@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ragsite.processes import free_port
 
-LLAMA_CPP = "llama-cpp-python[server]==0.3.36"
+LLAMA_CPP_VERSION = "0.3.36"
 PORTABLE_BUILD = (
     "-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF "
     "-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF"
@@ -124,9 +124,10 @@ def ensure_llama_server(wheels_dir: Path) -> None:
     if not list(wheels_dir.glob("llama_cpp_python-*.whl")):
         print("building llama-cpp-python once for this machine (several minutes)...", flush=True)
         env = {**os.environ, "CMAKE_ARGS": PORTABLE_BUILD}
-        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", LLAMA_CPP.split("[")[0] + "==0.3.36"]
-        subprocess.run([*command, "-w", str(wheels_dir)], check=True, env=env)
-    pip_install("--find-links", str(wheels_dir), LLAMA_CPP)
+        package = f"llama-cpp-python=={LLAMA_CPP_VERSION}"
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", package, "-w", str(wheels_dir)]
+        subprocess.run(command, check=True, env=env)
+    pip_install("--find-links", str(wheels_dir), f"llama-cpp-python[server]=={LLAMA_CPP_VERSION}")
 
 
 def server_command(model: Path, port: int, threads: int, context: int, alias: str) -> list[str]:

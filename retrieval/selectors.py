@@ -153,12 +153,10 @@ def coverage_model_for(collection_id: int | None) -> tuple[CoverageModel, str] |
     latest fit for all collections, else the shipped one (COVERAGE_MODEL_FILE); None when that is off."""
 
     def load() -> tuple[CoverageModel, str] | None:
-        fits = CoverageCalibration.objects.filter(collection__isnull=True)
-        if collection_id is not None:
-            own = CoverageCalibration.objects.filter(collection_id=collection_id).first()
-            if own is not None:
-                return CoverageModel.from_dict(own.model), f"collection's own, from {own.questions} marked questions"
-        fit = fits.first()
+        own = None if collection_id is None else CoverageCalibration.objects.filter(collection_id=collection_id).first()
+        if own is not None:
+            return CoverageModel.from_dict(own.model), f"collection's own, from {own.questions} marked questions"
+        fit = CoverageCalibration.objects.filter(collection__isnull=True).first()
         if fit is not None:
             return CoverageModel.from_dict(fit.model), f"all collections', from {fit.questions} questions"
         if not settings.COVERAGE_MODEL_FILE:
