@@ -76,18 +76,21 @@ def evidence_quotes(passage: Passage, number: int) -> list[Quote]:
     return found
 
 
-def _scores(question: str, quotes: list[Quote], titles: dict[int, str], reranker: Reranker | None) -> np.ndarray:
+def _scores(
+    question: str, quotes: list[Quote], titles: dict[int, str], reranker: Reranker | None
+) -> tuple[np.ndarray, float]:
     """Each sentence scored on its own by the cross-encoder: a window that answers also holds sentences that do
     not ("After probation the notice period is three months" beside the probation length). Without the reranker
-    (none configured, or it failed): the count of the question's content words each sentence holds."""
+    (none configured, or it failed): the count of the question's content words each sentence holds. Returns the
+    scores and how close to the best another sentence must score to be quoted, on that scale."""
     if reranker is not None:
         try:
             texts = [rerank_text(titles[q.number], q.sentence) for q in quotes]
-            return np.asarray(reranker.score(question, texts), dtype=np.float64)
+            return np.asarray(reranker.score(question, texts), dtype=np.float64), CLOSE_LOGITS
         except Exception:  # the answer still comes, chosen by the words it shares with the question
             logger.exception("scoring sentences for the extract failed")
     wanted = content_terms(question)
-    return np.array([len(wanted & content_terms(q.sentence)) for q in quotes], dtype=np.float64)
+    return np.array([len(wanted & content_terms(q.sentence)) for q in quotes], dtype=np.float64), 0.0
 
 
 def extractive_answer(
@@ -103,8 +106,7 @@ def extractive_answer(
     if not quotes:
         return Extract("", {})
     titles = {number: p.title for number, p in enumerate(passages[:3], start=1)}
-    scores = _scores(question, quotes, titles, reranker)
-    margin = CLOSE_LOGITS if reranker is not None else 0.0
+    scores, margin = _scores(question, quotes, titles, reranker)
     best = float(scores.max())
     ranked = sorted(range(len(quotes)), key=lambda i: -scores[i])
     picked = sorted(

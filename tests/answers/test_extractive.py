@@ -119,3 +119,15 @@ def test_a_small_models_source_is_its_evidence_with_one_sentence_either_side() -
     assert source_text(passage(text), "evidence") == text  # no evidence known: all of it
     user = build_messages("How many days?", [source], "evidence")[1]["content"]
     assert "Five is far" not in user and "27 days" in user
+
+
+def test_a_failing_reranker_quotes_only_the_sentences_sharing_most_words_not_a_logit_margin_of_them() -> None:
+    class Broken:
+        name = "broken"
+
+        def score(self, question: str, passages: list[str], deadline: float | None = None) -> np.ndarray:
+            raise RuntimeError("model file missing")
+
+    # "Customer database" row shares 3 words (often, customer, database), the others at most 1 or 2
+    extract = extractive_answer("How often is the customer database backed up?", [passage(BACKUPS)], Broken())
+    assert "Design archive" not in extract.text and extract.text.count("[1]") == 1
