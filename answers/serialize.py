@@ -21,13 +21,16 @@ SHOWN_FIELDS = (
 SCORE_FIELDS = ("chunk_id", "final_rank", "dense_rank", "text_rank", "rrf", "logit", "window_logit")
 
 
-def answer_passage_of(passage: Passage, *, answer: Answer, number: int, given: bool) -> AnswerPassage:
+def answer_passage_of(
+    passage: Passage, *, answer: Answer, number: int, given: bool, page: int | None = None
+) -> AnswerPassage:
+    """page: where its cited text stands, when known better than the start of its evidence (an extract's quote)."""
     return AnswerPassage(
         answer=answer,
         number=number,
         given=given,
         chunk_id=passage.chunk_ids[0] if passage.chunk_ids else None,
-        page=passage.page_at(passage.evidence_start or 0),
+        page=page or passage.page_at(passage.evidence_start or 0),
         **{name: getattr(passage, name) for name in STORED_FIELDS},
     )
 

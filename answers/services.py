@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
 from answers.citations import check_citations
-from answers.extractive import extractive_answer
+from answers.extractive import Extract, extractive_answer
 from answers.llm import LLMError, StreamStats, llm_configured, stream_chat
 from answers.models import Answer, AnswerPassage, Feedback, PassageMark
 from answers.prompts import build_messages, declined, may_become_declined
@@ -83,30 +83,29 @@ def _answer_events(answer: Answer, question: str, searched: list[int], started: 
         yield Event("token", {"text": NOT_COVERED})
         yield Event("done", answer_data(answer))
         return
-    _store_passages(answer, result.context, given=True)
+    # An extract is made first, so that each source's stored page is that of the sentence it quotes from the start.
+    extract = None if llm_configured() else _extract(question, result.context, reranked=result.reranked)
+    _store_passages(answer, result.context, given=True, pages=extract.pages if extract else {})
     yield Event("sources", {"passages": passages_data(answer.passages.all()), "given": True})
-    if llm_configured():
+    if extract is None:
         yield from _written_answer(answer, question, result.context, started)
     else:
-        yield from _extracted_answer(answer, question, result.context, started, reranked=result.reranked)
+        yield from _quoted_answer(answer, extract, started)
     yield Event("done", answer_data(answer))
 
 
-def _extracted_answer(
-    answer: Answer, question: str, context: list[Passage], started: float, *, reranked: bool, error: str = ""
-) -> Iterator[Event]:
-    extract = extractive_answer(question, context, reranker_current() if reranked else None)
+def _extract(question: str, context: list[Passage], *, reranked: bool) -> Extract:
+    return extractive_answer(question, context, reranker_current() if reranked else None)
+
+
+def _quoted_answer(answer: Answer, extract: Extract, started: float, error: str = "") -> Iterator[Event]:
+    """The extract as the answer; each quoted source's page becomes the page its quoted sentence stands on."""
+    for number, page in extract.pages.items():
+        answer.passages.filter(number=number).update(page=page)
     answer.timings_ms.setdefault("first_token", _ms(started))
     yield Event("token", {"text": extract.text})
-    _finish(
-        answer,
-        status=Answer.Status.COMPLETE,
-        text=extract.text,
-        mode=Answer.Mode.EXTRACTIVE,
-        started=started,
-        pages=extract.pages,
-        error=error,
-    )
+    _finish(answer, status=Answer.Status.COMPLETE, text=extract.text, mode=Answer.Mode.EXTRACTIVE, started=started,
+            error=error)  # fmt: skip
 
 
 def _written_answer(answer: Answer, question: str, context: list[Passage], started: float) -> Iterator[Event]:
@@ -126,7 +125,7 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
         if shown == 0:  # nothing reached the reader yet: the answer is extracted instead, with a notice
             yield Event("error", {"message": f"The language model did not answer ({exc}); this answer is "
                                              "extracted from the sources instead."})  # fmt: skip
-            yield from _extracted_answer(answer, question, context, started, reranked=True, error=error)
+            yield from _quoted_answer(answer, _extract(question, context, reranked=True), started, error)
             return
         message = f"The answer could not be written: {exc}. The sources found for your question are listed below."
         _finish(
@@ -153,9 +152,13 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
 
 
 @transaction.atomic
-def _store_passages(answer: Answer, passages: list[Passage], *, given: bool) -> None:
+def _store_passages(
+    answer: Answer, passages: list[Passage], *, given: bool, pages: dict[int, int] | None = None
+) -> None:
+    """pages: the page each numbered source's quoted sentence stands on (else that of its evidence)."""
+    pages = pages or {}
     AnswerPassage.objects.bulk_create(
-        answer_passage_of(passage, answer=answer, number=number, given=given)
+        answer_passage_of(passage, answer=answer, number=number, given=given, page=pages.get(number))
         for number, passage in enumerate(passages, start=1)
     )
 
@@ -169,11 +172,9 @@ def _finish(
     started: float | None = None,
     error: str = "",
     stats: StreamStats | None = None,
-    pages: dict[int, int] | None = None,
 ) -> None:
-    """Check the citations against the passages given and store the outcome. Each citation links to `pages`' page
-    for its source (where the quoted sentence stands), else to the page of the source's evidence."""
-    pages = pages or {}
+    """Check the citations against the passages given and store the outcome. Each citation links to its source's
+    stored page (where its quoted sentence, else its evidence, stands)."""
     given = {p.number: p for p in answer.passages.filter(given=True)}
     checked = check_citations(text, len(given)) if mode != Answer.Mode.NONE else None
     answer.status, answer.mode, answer.raw_answer, answer.error = status, mode, text, error
@@ -184,7 +185,7 @@ def _finish(
             "number": n,
             "chunk_id": given[n].chunk_id,
             "document_id": given[n].document_id,
-            "page": pages.get(n, given[n].page or given[n].page_start),
+            "page": given[n].page or given[n].page_start,
         }
         for n in (checked.cited if checked else [])
     ]

@@ -145,3 +145,12 @@ def test_a_reply_that_only_starts_like_the_fixed_sentence_streams_as_written(dem
     events = list(answer_stream(question=QUESTION, user=None))
     assert "".join(e.data["text"] for e in events if e.name == "token") == fake_llm.reply
     assert Answer.objects.get().status == Answer.Status.COMPLETE
+
+
+def test_an_extract_and_its_source_card_link_to_the_page_the_quoted_sentence_stands_on(demo_corpus, no_llm) -> None:
+    """The probation rule is on page 4 of the handbook; its chunk, and its evidence window, start on page 3."""
+    answer = answer_complete(question="how long do new people stay on probation?", user=None)
+    assert "six months" in answer.answer
+    source = answer.passages.get(number=1)
+    assert source.page_start < 4 and source.page == 4
+    assert answer.citations[0]["page"] == 4
