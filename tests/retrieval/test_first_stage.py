@@ -22,7 +22,8 @@ def test_rrf_score_is_the_sum_of_reciprocal_ranks_with_k_60(demo_corpus) -> None
     assert [c.rrf for c in result.candidates] == sorted((c.rrf for c in result.candidates), reverse=True)
 
 
-def test_full_text_matches_any_word_of_the_question_not_all(demo_corpus) -> None:
+def test_full_text_matches_any_word_of_the_question_not_all(demo_corpus, settings) -> None:
+    settings.FULLTEXT_MAX_TERM_SHARE = 0  # no word dropped as common: "kiln" is in many demo chunks
     result = retrieve("kilns glassblower zebra", k_dense=0, rerank=False, collections="all")
     titles = {c.title for c in result.candidates}
     assert any("handbook" in t.lower() for t in titles)  # "kilns" (the handbook's remote-work paragraph)
