@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "ninja",  # /api/docs then serves Swagger UI from the installed package, not from a CDN (blank offline)
     "ingestion.apps.IngestionConfig",
     "retrieval",
     "answers",

@@ -1,7 +1,9 @@
 import hashlib
 import json
+import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from answers.models import ApiToken
@@ -80,6 +82,15 @@ def test_session_auth_respects_csrf(dave) -> None:
 def test_the_api_is_described_by_openapi(client) -> None:
     schema = client.get("/api/openapi.json").json()
     assert {"/api/ask", "/api/answers/{answer_id}", "/api/answers/{answer_id}/feedback"} <= set(schema["paths"])
+
+
+def test_the_api_docs_work_offline(client) -> None:
+    page = client.get("/api/docs").content.decode()
+    assert "cdn." not in page and "https://" not in page  # every script and style from this server
+    scripts = re.findall(r'(?:src|href)="/static/([^"]+)"', page)
+    assert any(s.endswith("swagger-ui-bundle.js") for s in scripts)
+    for path in scripts:  # collectstatic gathers them (make run and the Docker image run it); whitenoise serves them
+        assert finders.find(path), path
 
 
 def test_a_token_needs_no_csrf_token(token, demo_corpus, no_llm) -> None:
