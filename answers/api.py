@@ -18,20 +18,34 @@ from answers.services import answer_complete, answer_stream, feedback_set, passa
 from answers.streaming import stream_response
 from ingestion.api import router as documents_router
 
+HOW_TO_AUTHENTICATE = "log in, or send an API token (made in the admin) as the header 'Authorization: Bearer TOKEN'"
+
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         digest = hashlib.sha256(token.encode()).hexdigest()
         found = ApiToken.objects.select_related("user").filter(key_sha256=digest, user__is_active=True).first()
-        if found is None:
-            return None
+        if found is None:  # said at once: never passed on as an anonymous question, never a CSRF failure
+            raise HttpError(401, "The API token is wrong, revoked, or its user is inactive.")
         request.user = found.user
         return found.user
 
 
-def anonymous_allowed(request: HttpRequest) -> bool | None:
+class SessionCookieAuth(SessionAuth):
+    """The session, with its CSRF check only when a session cookie came: without one there is nothing for CSRF
+    to protect, and a script that sent no valid credentials is told so (401), not "CSRF check Failed" (403)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+
+def anonymous_allowed(request: HttpRequest) -> bool:
     """Requests without credentials pass when ALLOW_ANONYMOUS_QUESTIONS is on."""
-    return True if settings.ALLOW_ANONYMOUS_QUESTIONS else None
+    if not settings.ALLOW_ANONYMOUS_QUESTIONS:
+        raise HttpError(401, f"No credentials were sent: {HOW_TO_AUTHENTICATE}.")
+    return True
 
 
 api = NinjaAPI(
@@ -39,7 +53,7 @@ api = NinjaAPI(
     version="1",
     # Tokens first: a script sends no CSRF token, and the session check would refuse it before a later
     # authenticator ran.
-    auth=[TokenAuth(), SessionAuth(), anonymous_allowed],
+    auth=[TokenAuth(), SessionCookieAuth(), anonymous_allowed],
     urls_namespace="api",
 )
 api.add_router("/documents", documents_router)

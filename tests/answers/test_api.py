@@ -42,9 +42,14 @@ def test_ask_can_stream_server_sent_events(client, token, demo_corpus, no_llm) -
     assert b"event: done" in b"".join(response.streaming_content)
 
 
-def test_requests_without_credentials_are_refused(client) -> None:
-    assert post(client, "/api/ask", {"question": QUESTION}).status_code == 401
-    assert post(client, "/api/ask", {"question": QUESTION}, HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+def test_requests_without_valid_credentials_are_told_so_with_401(settings) -> None:
+    script = Client(enforce_csrf_checks=True)  # like a script: no session, no CSRF cookie
+    missing = post(script, "/api/ask", {"question": QUESTION})
+    assert missing.status_code == 401 and "Authorization: Bearer" in missing.json()["detail"]
+    wrong = post(script, "/api/ask", {"question": QUESTION}, HTTP_AUTHORIZATION="Bearer wrong")
+    assert wrong.status_code == 401 and "token is wrong" in wrong.json()["detail"]
+    settings.ALLOW_ANONYMOUS_QUESTIONS = True  # a wrong token is still refused, never served as anonymous
+    assert post(script, "/api/ask", {"question": QUESTION}, HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
 
 
 @pytest.mark.parametrize(("question", "message"), [("  ", "empty"), ("y" * 1001, "longer than")])
