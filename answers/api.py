@@ -16,6 +16,7 @@ from answers.selectors import answer_for_user, passage_for_user, passages_visibl
 from answers.serialize import answer_with_passages
 from answers.services import answer_complete, answer_stream, feedback_set, passage_mark_set
 from answers.streaming import stream_response
+from ingestion.api import collections_router
 from ingestion.api import router as documents_router
 
 HOW_TO_AUTHENTICATE = "log in, or send an API token (made in the admin) as the header 'Authorization: Bearer TOKEN'"
@@ -57,6 +58,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/documents", documents_router)
+api.add_router("/collections", collections_router)
 
 
 class AskIn(Schema):

@@ -42,6 +42,22 @@ def document_readable(*, document_id: int, user: Asker) -> Document | None:
     return Document.objects.filter(pk=document_id, collection__in=collections_readable(user=user)).first()
 
 
+def collections_listed(*, user: Asker) -> QuerySet[Collection]:
+    """The collections whose documents this person may list: the readable ones, every one for staff (who upload
+    to any collection and follow its documents in the admin)."""
+    if user is not None and user.is_authenticated and user.is_active and getattr(user, "is_staff", False):
+        return Collection.objects.all()
+    return collections_readable(user=user)
+
+
+def documents_listed(*, user: Asker, collection: Collection | None = None, status: str = "") -> QuerySet[Document]:
+    """Documents of the collections this person may list, newest first; optionally of one collection or status."""
+    found = Document.objects.filter(collection__in=collections_listed(user=user)).select_related("collection")
+    if collection is not None:
+        found = found.filter(collection=collection)
+    return found.filter(status=status) if status else found
+
+
 def collection_named(key: str) -> Collection | None:
     """A collection by id or by name (for staff tools: the upload API, the ingest command)."""
     by_name = Collection.objects.filter(name=key).first()
