@@ -1,6 +1,7 @@
 """`make run`: services, migrations, an admin account, the demo documents, a web server and a worker.
 
-Everything stops on Ctrl-C within seconds (the embedded servers with this process), even mid-document.
+Everything stops on Ctrl-C, SIGTERM (`kill`, which make passes on to this process) or SIGHUP (the terminal
+closed) within seconds (the embedded servers with this process), even mid-document.
 """
 
 import os
@@ -9,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from ragsite.localservices import BASE_DIR, ensure_services, stop_redis
@@ -34,7 +37,9 @@ def ensure_admin(password: str) -> None:
     script = (
         "from django.contrib.auth import get_user_model; U = get_user_model(); "
         "u = U.objects.filter(username='admin').first() or U(username='admin', email='admin@localhost'); "
-        "u.is_staff = u.is_superuser = True; u.set_password(os.environ['RAGSITE_ADMIN_PASSWORD']); u.save()"
+        "u.is_staff = u.is_superuser = True; p = os.environ['RAGSITE_ADMIN_PASSWORD']; "
+        # Set only when it differs: a new hash would log the admin out of the browser at every restart.
+        "u.check_password(p) or u.set_password(p); u.save()"
     )
     env = {**os.environ, "RAGSITE_ADMIN_PASSWORD": password}
     subprocess.run(
@@ -42,7 +47,26 @@ def ensure_admin(password: str) -> None:
     )
 
 
+def interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def wait_until_serving(url: str, seconds: float = 60.0) -> None:
+    """Until the web server answers, so that the address and login are printed after its start-up banner."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.5)
+
+
 def main() -> int:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupted)  # stopped like Ctrl-C: servers, worker and web server all go
     started = ensure_services(llm=True)
     for name, url in started.items():
         if name.endswith("_URL"):
@@ -77,7 +101,8 @@ def main() -> int:
         ),
         subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=BASE_DIR),
     ]
-    time.sleep(2)
+    wait_until_serving(f"http://127.0.0.1:{port}/")
+    time.sleep(2)  # the worker's banner, printed as it starts, comes before the lines below
     print(f"\nragsite is running at http://127.0.0.1:{port}/  (admin: http://127.0.0.1:{port}/admin/)")
     print(f"admin login: admin / {password}   (kept in {PASSWORD_FILE})")
     print("Press Ctrl-C to stop.\n")

@@ -1,5 +1,6 @@
-"""`make run` (ragsite.devrun) stops on Ctrl-C within seconds while a document is being read, leaves no process
-behind, and its next start takes that document up again until it ends in a terminal state."""
+"""`make run` (ragsite.devrun) stops on Ctrl-C, and on SIGTERM sent to it alone (`kill`), within seconds while a
+document is being read, leaves no process behind, and its next start takes that document up again until it ends
+in a terminal state, with the admin still logged in."""
 
 import contextlib
 import os
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -79,9 +80,16 @@ class Run:
                 timeout = 0
 
     def ctrl_c(self) -> float:
-        """Seconds from Ctrl-C until the run has exited."""
+        """Seconds from Ctrl-C (SIGINT to the whole foreground group) until the run has exited."""
+        return self.stop(lambda: os.killpg(self.process.pid, signal.SIGINT))
+
+    def kill(self) -> float:
+        """Seconds from `kill` (SIGTERM to the run's own process only) until the run has exited."""
+        return self.stop(self.process.terminate)
+
+    def stop(self, send: Callable[[], None]) -> float:
         started = time.monotonic()
-        os.killpg(self.process.pid, signal.SIGINT)
+        send()
         self.process.communicate(timeout=60)
         return time.monotonic() - started
 
@@ -99,6 +107,11 @@ def document_field(env: dict[str, str], name: str, expression: str) -> str:
         f"from ingestion.models import Document; d = Document.objects.get(original_name={name!r}); print({expression})"
     )
     return manage(env, "shell", "-c", script).strip().splitlines()[-1]  # after the shell's own greeting
+
+
+def admin_login(env: dict[str, str]) -> str:
+    script = "from django.contrib.auth.models import User; print(User.objects.get(username='admin').password)"
+    return manage(env, "shell", "-c", script).strip().splitlines()[-1]
 
 
 def services_of(run: Run, env: dict[str, str]) -> dict[str, str]:
@@ -131,6 +144,7 @@ def test_ctrl_c_on_make_run_stops_mid_document_and_the_next_start_finishes_it(tm
     run = Run(env)
     run.wait_for(r"Press Ctrl-C to stop", 300)
     services = services_of(run, env)
+    login = admin_login(services)
     manage(services, "ingest", "--queue", str(tmp_path / name))
     deadline = time.monotonic() + 120
     while (state := document_field(services, name, "d.status, d.phase")) != "processing reading":
@@ -143,11 +157,12 @@ def test_ctrl_c_on_make_run_stops_mid_document_and_the_next_start_finishes_it(tm
     again = Run(env)
     again.wait_for(r"Press Ctrl-C to stop", 300)
     services = services_of(again, env)
+    assert admin_login(services) == login  # same password hash: a browser's session survives the restart
     deadline = time.monotonic() + 180
     while (state := document_field(services, name, "d.status")) not in ("failed", "ready"):
         assert time.monotonic() < deadline, (state, again.output[-3000:])
         again.read(timeout=2)
     assert "longer than 20 s" in document_field(services, name, "d.error")
-    assert again.ctrl_c() <= 10
+    assert again.kill() <= 10
     time.sleep(1)
     assert run_processes(mark, tmp_path) == {}
