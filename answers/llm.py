@@ -32,6 +32,11 @@ def llm_configured() -> bool:
     return bool(settings.LLM_BASE_URL)
 
 
+def llm_judges() -> bool:
+    """Whether the model is asked first if the sources answer (LLM_JUDGE_MIN_YES set, with a model configured)."""
+    return llm_configured() and settings.LLM_JUDGE_MIN_YES > 0
+
+
 @functools.cache
 def _client() -> object:
     from openai import OpenAI
@@ -64,6 +69,27 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, openai.APIStatusError):
         return f"the language model server returned an error ({exc.status_code})"
     return f"the language model's reply could not be read ({type(exc).__name__})"
+
+
+def yes_probability(messages: list[dict[str, str]]) -> float:
+    """P(yes) / (P(yes) + P(no)) over the first token's most likely candidates, read from the server's
+    token probabilities (one token generated); LLMError when the server gives none or cannot be reached."""
+    import math
+
+    try:
+        reply = _client().chat.completions.create(  # type: ignore[attr-defined]
+            model=settings.LLM_MODEL or "default", messages=messages, max_tokens=1, temperature=0,
+            logprobs=True, top_logprobs=10,
+        )  # fmt: skip
+        first = reply.choices[0].logprobs.content[0].top_logprobs
+    except Exception as exc:  # no logprobs in the reply (None, or empty) is as unusable as no reply
+        logger.warning("yes/no judgement failed: %s", exc)
+        raise LLMError(_describe(exc)) from exc
+    yes = sum(math.exp(t.logprob) for t in first if t.token.strip().lower() == "yes")
+    no = sum(math.exp(t.logprob) for t in first if t.token.strip().lower() == "no")
+    if yes + no == 0:
+        raise LLMError("the language model answered the yes/no question with neither")
+    return yes / (yes + no)
 
 
 def stream_chat(messages: list[dict[str, str]], stats: StreamStats) -> Iterator[str]:

@@ -12,6 +12,10 @@ ANSWER_FORM = (
     "Answer the question in one or two full sentences that state the facts from the sources. After each sentence, "
     "write the number of the source it comes from in square brackets."
 )
+# Asked before answering when LLM_JUDGE_MIN_YES is set: the first token's probabilities of "yes" and "no" say how
+# sure the model is that the sources answer (issue 27, design c). Only the form differs from the answer's prompt,
+# so the server's prompt cache reuses everything before it for the answer.
+JUDGE_FORM = "Do the sources state the answer to this question? Reply with one word: yes or no."
 SYSTEM = f"""You answer questions for the staff of an organisation using only the numbered sources provided.
 
 Rules:
@@ -43,14 +47,17 @@ def source_text(passage: Passage, scope: str) -> str:
     return passage.text[sentences[first][0] : sentences[last][1]]
 
 
-def build_messages(question: str, passages: list[Passage], scope: str = "passage") -> list[dict[str, str]]:
-    """The fixed rules first (a server's prompt cache reuses them), then the sources best first, then the question."""
+def build_messages(
+    question: str, passages: list[Passage], scope: str = "passage", form: str = ANSWER_FORM
+) -> list[dict[str, str]]:
+    """The fixed rules first (a server's prompt cache reuses them), then the sources best first, then the question
+    and what to write (the answer, or JUDGE_FORM's yes or no)."""
     blocks = []
     for number, passage in enumerate(passages, start=1):
         pages = page_label(passage.page_start, passage.page_end)
         text = source_text(passage, scope)
         blocks.append(f'<source number="{number}" title="{_attr(passage.title)}" {pages}>\n{text}\n</source>')
-    user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\n\n" + ANSWER_FORM
+    user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\n\n" + form
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 

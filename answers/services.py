@@ -13,13 +13,13 @@ from django.db import transaction
 
 from answers.citations import check_citations
 from answers.extractive import Extract, extractive_answer
-from answers.llm import LLMError, StreamStats, llm_configured, stream_chat
+from answers.llm import LLMError, StreamStats, llm_configured, llm_judges, stream_chat, yes_probability
 from answers.models import Answer, AnswerPassage, Feedback, PassageMark
-from answers.prompts import build_messages, declined, may_become_declined
+from answers.prompts import JUDGE_FORM, build_messages, declined, may_become_declined
 from answers.serialize import answer_data, answer_passage_of, passages_data
 from ingestion.selectors import collection_ids_readable
 from retrieval.context import Passage
-from retrieval.selectors import reranker_current, retrieve
+from retrieval.selectors import RetrievalResult, calibration_current, reranker_current, retrieve, window_plan
 
 logger = logging.getLogger(__name__)
 NOT_COVERED = "The documents do not cover this question. The closest passages found are listed below."
@@ -62,7 +62,7 @@ def answer_stream(
 
 def _answer_events(answer: Answer, question: str, searched: list[int], started: float) -> Iterator[Event]:
     try:
-        result = retrieve(question, collections=searched)
+        result = _retrieve(question, searched)
     except Exception as exc:  # database or model down: the question is kept with its error
         logger.exception("retrieval failed")
         _finish(answer, status=Answer.Status.FAILED, error=f"Search failed: {type(exc).__name__}: {exc}"[:2000])
@@ -94,6 +94,31 @@ def _answer_events(answer: Answer, question: str, searched: list[int], started: 
     yield Event("done", answer_data(answer))
 
 
+def _retrieve(question: str, searched: list[int]) -> RetrievalResult:
+    """With the reader judging coverage, every passage above the looser LLM_JUDGE_MIN_SCORE goes to it and the
+    reader, not the passage threshold or the refusal decision, says whether the documents answer."""
+    if llm_judges():
+        return retrieve(question, collections=searched, min_score=settings.LLM_JUDGE_MIN_SCORE, decide=False)
+    return retrieve(question, collections=searched)
+
+
+def _reader_says_covered(answer: Answer, question: str, context: list[Passage]) -> bool:
+    """The model's probability that the sources answer, against LLM_JUDGE_MIN_YES; when it cannot judge, the
+    passage threshold decides as it would without the reader."""
+    started = time.perf_counter()
+    try:
+        yes = yes_probability(build_messages(question, context, settings.LLM_SOURCE_TEXT, JUDGE_FORM))
+    except LLMError as exc:
+        threshold = calibration_current(window_plan()).threshold
+        covered = any((p.probability or 0.0) >= threshold for p in context)
+        answer.coverage = {**answer.coverage, "reader_error": str(exc), "threshold_covered": covered}
+        return covered
+    finally:
+        answer.timings_ms["judge"] = _ms(started)
+    answer.coverage = {**answer.coverage, "reader_yes": round(yes, 4), "reader_min_yes": settings.LLM_JUDGE_MIN_YES}
+    return yes >= settings.LLM_JUDGE_MIN_YES
+
+
 def _extract(question: str, context: list[Passage], *, reranked: bool) -> Extract:
     return extractive_answer(question, context, reranker_current() if reranked else None)
 
@@ -109,6 +134,9 @@ def _quoted_answer(answer: Answer, extract: Extract, started: float, error: str 
 
 
 def _written_answer(answer: Answer, question: str, context: list[Passage], started: float) -> Iterator[Event]:
+    if llm_judges() and not _reader_says_covered(answer, question, context):
+        yield from _declined_by_reader(answer, started)
+        return
     stats = StreamStats()
     pieces: list[str] = []
     shown = 0  # pieces streamed to the reader; the start of a reply that may be the declined sentence is held back
@@ -140,15 +168,20 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
         yield Event("error", {"message": message})
         return
     if declined("".join(pieces)):  # the model read the sources and found no answer: say so as retrieval would
-        answer.passages.update(given=False)
-        answer.coverage = {**answer.coverage, "reader_declined": True}
-        yield Event("token", {"text": NOT_COVERED})
-        _finish(answer, status=Answer.Status.NO_CONTEXT, text=NOT_COVERED, started=started, stats=stats)
+        yield from _declined_by_reader(answer, started, stats)
         return
     yield from (Event("token", {"text": p}) for p in pieces[shown:])
     _finish(
         answer, status=Answer.Status.COMPLETE, text="".join(pieces), mode=Answer.Mode.LLM, started=started, stats=stats
     )
+
+
+def _declined_by_reader(answer: Answer, started: float, stats: StreamStats | None = None) -> Iterator[Event]:
+    """The model read the sources and found no answer: "not covered", the sources kept as the closest found."""
+    answer.passages.update(given=False)
+    answer.coverage = {**answer.coverage, "reader_declined": True}
+    yield Event("token", {"text": NOT_COVERED})
+    _finish(answer, status=Answer.Status.NO_CONTEXT, text=NOT_COVERED, started=started, stats=stats)
 
 
 @transaction.atomic

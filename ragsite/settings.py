@@ -279,6 +279,12 @@ LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 700)
 # sentence either side: a short prompt for a small model on a CPU; the local reader sets it unless told otherwise).
 LLM_SOURCE_TEXT = env_str("LLM_SOURCE_TEXT", "passage")
 LLM_TEMPERATURE = env_float("LLM_TEMPERATURE", 0.1)
+# Coverage judged by the reader (issue 27, design c): when above 0, the passages above LLM_JUDGE_MIN_SCORE (looser
+# than the calibrated threshold) go to the model, which is asked first whether they answer; below this probability
+# of "yes" the answer is "not covered". Model-specific: the local reader sets its calibrated value; 0 keeps the
+# passage threshold (and the refusal decision) alone. The server must return token probabilities (logprobs).
+LLM_JUDGE_MIN_YES = env_float("LLM_JUDGE_MIN_YES", 0.0)
+LLM_JUDGE_MIN_SCORE = env_float("LLM_JUDGE_MIN_SCORE", 0.001)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 LLM_RETRY_BACKOFF_SECONDS = env_float("LLM_RETRY_BACKOFF_SECONDS", 1.0)
 QUESTION_MAX_CHARS = env_int("QUESTION_MAX_CHARS", 1000)

@@ -4,6 +4,7 @@ Each request takes the next behaviour from `script` (or `default` when it is emp
 """
 
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -18,6 +19,7 @@ class FakeLLM:
         self.default = "ok"
         self.requests: list[dict[str, Any]] = []
         self.delay = 0.0  # seconds between streamed pieces
+        self.yes = 0.8  # the "judge" behaviour's probability of "yes" (the rest goes to "no")
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -127,6 +129,17 @@ class FakeLLM:
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
                 self.close_connection = True
+
+            def _judge(self, body: dict[str, Any]) -> None:
+                """One token with its top candidates' log probabilities, as llama.cpp and OpenAI send them."""
+                tops = [("Yes", fake.yes * 0.9), (" yes", fake.yes * 0.1), ("No", 1 - fake.yes)]
+                logprobs = [{"token": t, "logprob": math.log(max(p, 1e-9)), "bytes": None} for t, p in tops]
+                first = {**logprobs[0], "top_logprobs": logprobs}
+                self._json(200, {
+                    "id": "c1", "object": "chat.completion", "created": 0, "model": "fake-llm",
+                    "choices": [{"index": 0, "finish_reason": "length", "logprobs": {"content": [first]},
+                                 "message": {"role": "assistant", "content": first["token"]}}],
+                })  # fmt: skip
 
             def _cut(self, body: dict[str, Any]) -> None:
                 self._start_stream()
