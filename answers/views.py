@@ -1,5 +1,6 @@
 """The question-and-answer pages: thin views over the answers services and selectors."""
 
+import codecs
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
@@ -17,6 +18,7 @@ from answers.selectors import answer_for_user, answers_recent, marks_of, passage
 from answers.serialize import answer_data, passages_data
 from answers.services import Event, answer_stream, feedback_set, passage_mark_set
 from answers.streaming import stream_response
+from ingestion.extraction import DOCX, HTML, MARKDOWN, PDF, TEXT
 from ingestion.selectors import document_readable
 
 View = Callable[..., HttpResponseBase]
@@ -126,14 +128,29 @@ def passage_mark(request: HttpRequest, answer_id: int, number: int) -> HttpRespo
 @require_GET
 @questions_allowed
 def document_file(request: HttpRequest, document_id: int) -> HttpResponseBase:
-    """The original file; a PDF opens in the browser (the link adds #page=N), other types download."""
+    """The original file with its own type: PDF (the link adds #page=N), HTML, Markdown and text open in the
+    browser, DOCX downloads. Everything but a PDF is sandboxed: an uploaded HTML page never runs as this site."""
     document = document_readable(document_id=document_id, user=request.user)
     if document is None or not document.file:
         raise Http404("No such document.")
-    inline = document.content_type == "application/pdf"
+    shown_as, inline = SERVED.get(document.content_type, ("application/octet-stream", False))
+    if shown_as.startswith("text/") and _utf8(document.file.open("rb").read(65536)):
+        shown_as += "; charset=utf-8"  # else the browser guesses, as for any text without a declared charset
     response = FileResponse(document.file.open("rb"), as_attachment=not inline, filename=document.original_name)
-    response["Content-Type"] = document.content_type if inline else "application/octet-stream"
+    response["Content-Type"] = shown_as
     response["X-Content-Type-Options"] = "nosniff"
-    if not inline:
-        response["Content-Security-Policy"] = "sandbox"  # an uploaded HTML file never runs as this site
+    if shown_as != PDF:
+        response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+# What each stored type is served as, and whether the browser shows it (Markdown reads well as plain text).
+SERVED = {PDF: (PDF, True), HTML: (HTML, True), MARKDOWN: (TEXT, True), TEXT: (TEXT, True), DOCX: (DOCX, False)}
+
+
+def _utf8(head: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character cut at the end is fine
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -97,10 +97,21 @@ def test_a_stored_answer_page_lists_recent_questions(alice_client, alice, demo_c
     assert 'id="stored-answer"' in page
 
 
-def test_the_original_file_opens_inline_for_a_pdf(alice_client, demo_corpus) -> None:
-    pdf = next(d for d in demo_corpus if d.content_type == "application/pdf")
-    response = alice_client.get(reverse("answers:document-file", args=[pdf.pk]))
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    html = next(d for d in demo_corpus if d.content_type == "text/html")
-    response = alice_client.get(reverse("answers:document-file", args=[html.pk]))
-    assert response["Content-Type"] == "application/octet-stream" and "attachment" in response["Content-Disposition"]
+@pytest.mark.parametrize(
+    ("stored", "served", "inline"),
+    [
+        ("application/pdf", "application/pdf", True),
+        ("text/html", "text/html; charset=utf-8", True),
+        ("text/markdown", "text/plain; charset=utf-8", True),
+        ("text/plain", "text/plain; charset=utf-8", True),
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "application/vnd.openxmlformats-officedocument.wordprocessingml.document", False),
+    ],
+)  # fmt: skip
+def test_the_original_file_is_served_with_its_own_type(alice_client, demo_corpus, stored, served, inline) -> None:
+    document = next(d for d in demo_corpus if d.content_type == stored)
+    response = alice_client.get(reverse("answers:document-file", args=[document.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == served
+    assert ("attachment" in response["Content-Disposition"]) is not inline
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert (response.get("Content-Security-Policy") == "sandbox") is (stored != "application/pdf")
