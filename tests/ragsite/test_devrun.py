@@ -166,3 +166,14 @@ def test_ctrl_c_on_make_run_stops_mid_document_and_the_next_start_finishes_it(tm
     assert again.kill() <= 10
     time.sleep(1)
     assert run_processes(mark, tmp_path) == {}
+
+
+def test_the_development_server_closes_its_database_connection_after_each_request(monkeypatch) -> None:
+    """It serves each kept-alive browser connection in a thread of its own: with persistent database connections,
+    20 such browser connections held 21 idle database connections (measured); closed per request, 1."""
+    from ragsite.devrun import web_env
+
+    monkeypatch.delenv("DB_CONN_MAX_AGE", raising=False)
+    assert web_env()["DB_CONN_MAX_AGE"] == "0"
+    monkeypatch.setenv("DB_CONN_MAX_AGE", "30")
+    assert web_env()["DB_CONN_MAX_AGE"] == "30"  # said explicitly, it is kept
