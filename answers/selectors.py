@@ -54,6 +54,14 @@ def marks_of(*, answer: Answer, user: User | AnonymousUser) -> dict[int, bool]:
     return dict(marks.values_list("passage__number", "relevant"))
 
 
+def vote_of(*, answer: Answer, user: User | AnonymousUser) -> dict[str, object] | None:
+    """This user's vote and comment on the answer, for the answer page to show; None when they gave none."""
+    if not user.is_authenticated:
+        return None
+    found = Feedback.objects.filter(answer=answer, user=user).values("rating", "comment").first()
+    return dict(found) if found else None
+
+
 def coverage_label(answer: Answer) -> bool | None:
     """Did the documents cover this answer's question, by what people said of it? None: nobody said.
 

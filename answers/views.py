@@ -14,7 +14,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from answers.forms import AskForm, FeedbackForm, PassageMarkForm
 from answers.ratelimit import over_limit, rate_key
-from answers.selectors import answer_for_user, answers_recent, marks_of, passage_for_user, passages_visible
+from answers.selectors import (
+    answer_for_user,
+    answers_recent,
+    marks_of,
+    passage_for_user,
+    passages_visible,
+    vote_of,
+)
 from answers.serialize import answer_data, passages_data
 from answers.services import Event, answer_stream, feedback_set, passage_mark_set
 from answers.streaming import stream_response
@@ -89,6 +96,7 @@ def answer_page(request: HttpRequest, answer_id: int) -> HttpResponse:
             "answer": answer_data(answer, shown=shown),
             "passages": passages_data(shown),
             "marks": marks_of(answer=answer, user=request.user),
+            "vote": vote_of(answer=answer, user=request.user),
         },
         "recent": answers_recent(user=request.user),
     }

@@ -196,6 +196,16 @@
     resetThumbs();
   }
 
+  function showVote(vote) {
+    if (!vote) return;
+    feedback.querySelectorAll(".thumb").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(Number(b.dataset.rating) === vote.rating));
+    });
+    comment.value = vote.comment || "";
+  }
+
+  function answerUrl(id) { return window.RAGSITE.answerUrl.replace("/0/", "/" + id + "/"); }
+
   function resetThumbs() {
     feedback.querySelectorAll(".thumb").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
     thanks.hidden = true;
@@ -203,9 +213,19 @@
   }
 
   function handle(name, data) {
-    if (name === "answer") { answerId = data.id; }
-    else if (name === "sources") { renderSources(data.passages); }
-    else if (name === "token") { answerText.appendChild(document.createTextNode(data.text)); }
+    if (name === "answer") {
+      answerId = data.id;
+      // The address names the answer: it can be bookmarked, shared, reloaded, and Back returns to the last one.
+      history.pushState({answerId: data.id}, "", answerUrl(data.id));
+    }
+    else if (name === "sources") {
+      renderSources(data.passages);
+      if (data.given) statusLine.textContent = "Writing the answer from these sources…";
+    }
+    else if (name === "token") {
+      statusLine.textContent = "";
+      answerText.appendChild(document.createTextNode(data.text));
+    }
     else if (name === "error") { answerError.textContent = data.message; answerError.hidden = false; }
     else if (name === "done") { finish(data); }
   }
@@ -247,8 +267,7 @@
         var problem = await response.json().catch(function () { return {error: "The question could not be asked."}; });
         throw new Error(problem.error);
       }
-      statusLine.textContent = "";
-      var reader = response.body.getReader();
+      var reader = response.body.getReader();  // "Searching…" stays until the first sources or words arrive
       var decoder = new TextDecoder();
       var buffer = "";
       for (;;) {
@@ -285,6 +304,8 @@
     thanks.hidden = false;
   }
 
+  // Back and Forward between answers asked on this page: show the page of the answer the address now names.
+  window.addEventListener("popstate", function () { window.location.reload(); });
   form.addEventListener("submit", ask);
   form.question.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
@@ -298,6 +319,7 @@
     questionTerms = termsOf(saved.answer.question);
     renderSources(saved.passages, saved.marks);
     finish(saved.answer);
+    showVote(saved.vote);
     if (saved.answer.error) { answerError.textContent = saved.answer.error; answerError.hidden = false; }
   }
 })();

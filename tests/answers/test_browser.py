@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
-from answers.models import Feedback, PassageMark
+from answers.models import Answer, Feedback, PassageMark
 from ingestion.models import Collection, Document
 from ingestion.pipeline import documents_ingest
 from ingestion.services import collection_default, document_create
@@ -89,8 +89,11 @@ def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django
     page.wait_for_function(
         "document.getElementById('answer-text').textContent.length > 0 && !document.querySelector('.cite')"
     )
+    assert page.is_hidden("#feedback") and page.inner_text("#answer-status") == ""  # no thumbs before the end
     page.wait_for_selector(".cite", timeout=60_000)
     assert "27 days" in page.inner_text("#answer-text")
+    first = Answer.objects.get()
+    assert page.url == f"{live_server.url}/answers/{first.pk}/"  # the address names the answer
 
     page.click(".cite")
     page.wait_for_selector("#source-1.active")
@@ -100,6 +103,7 @@ def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django
     evidence = page.inner_text("#source-1 .evidence")  # the best window's sentences, marked apart
     assert "27 days" in evidence and len(evidence) < len(page.inner_text("#source-1 .source-text"))
 
+    page.fill("#feedback-comment", "Clear and cited")
     page.click(".thumb[data-rating='1']")
     page.wait_for_selector("#feedback-thanks:not([hidden])")
     vote = Feedback.objects.get()
@@ -111,6 +115,8 @@ def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django
     assert mark.relevant and mark.passage.number == 1 and mark.user.username == "gina"
     page.goto(f"{live_server.url}/answers/{vote.answer_id}/")
     page.wait_for_selector("#source-1 .mark[data-relevant='1'][aria-pressed=true]")
+    assert page.get_attribute(".thumb[data-rating='1']", "aria-pressed") == "true"  # one's own vote is shown
+    assert page.input_value("#feedback-comment") == "Clear and cited"
     page.click("#source-1 .mark[data-relevant='0']")
     page.wait_for_selector("#source-1 .mark[data-relevant='0'][aria-pressed=true]")
     assert PassageMark.objects.get().relevant is False
@@ -123,6 +129,10 @@ def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django
     page.wait_for_function("document.getElementById('answer-text').textContent.includes('do not cover')")
     page.wait_for_selector("#feedback:not([hidden])")
     assert page.inner_text("#answer-section").count("do not cover") == 1
+    page.go_back()  # Back returns to the previous answer
+    page.wait_for_url(f"{live_server.url}/answers/{first.pk}/")
+    page.wait_for_selector(".cite")
+    assert "27 days" in page.inner_text("#answer-text")
     assert dialogs == []
 
 
