@@ -33,9 +33,9 @@ class DocumentAdmin(admin.ModelAdmin):
     list_filter = ("collection", "status", "content_type", "language")
     search_fields = ("title", "original_name", "external_id", "sha256")
     actions = ["reingest_selected", "move_selected", "delete_selected_documents"]
-    readonly_fields = ("collection", "original_name", "file", "sha256", "content_type", "size_bytes", "status", "error",
-                       "chunks_done", "chunks_total", "page_count", "attempts", "uploaded_by", "external_id",
-                       "created_at", "updated_at", "started_at", "finished_at")  # fmt: skip
+    readonly_fields = ("collection", "original_name", "original_file", "sha256", "content_type", "size_bytes",
+                       "status", "error", "chunks_done", "chunks_total", "page_count", "attempts", "uploaded_by",
+                       "external_id", "created_at", "updated_at", "started_at", "finished_at")  # fmt: skip
     fields = ("title", "language", *readonly_fields)
     inlines = [ChunkInline]
     change_list_template = "admin/ingestion/document/change_list.html"
@@ -55,6 +55,14 @@ class DocumentAdmin(admin.ModelAdmin):
             counted = f": {obj.chunks_done} / {obj.chunks_total} chunks" if obj.chunks_total else ""
             return f"{obj.get_phase_display() or 'Starting'}{counted}"
         return f"{obj.chunks_total} chunks" if obj.status == Document.Status.READY else ""
+
+    @admin.display(description="File")
+    def original_file(self, obj: Document) -> str:
+        """The file through the page that serves documents (with its type and access rules); the storage's own
+        URL under MEDIA_URL is not served."""
+        if not obj.pk or not obj.file:
+            return "-"
+        return format_html('<a href="{}">{}</a>', reverse("answers:document-file", args=[obj.pk]), obj.original_name)
 
     @admin.display(description="Reason")
     def short_error(self, obj: Document) -> str:

@@ -39,10 +39,14 @@ class UploadForm(forms.Form):
     )
     collection = forms.ModelChoiceField(
         queryset=Collection.objects.all(),
-        required=False,
-        empty_label="The default collection",
+        required=False,  # none chosen: the default collection, as for the API and the ingest command
+        empty_label=None,  # the default collection is offered once, by its name, chosen from the start
         help_text="Who may read these documents is set on the collection; they can be moved later.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["collection"].initial = Collection.objects.filter(is_default=True).first()
 
 
 class MoveForm(forms.Form):

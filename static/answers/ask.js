@@ -66,7 +66,8 @@
     var body = document.createElement("p");
     body.className = "source-text";
     var chars = Array.from(p.text);
-    if (p.evidence_start == null || p.evidence_end == null) {
+    // Only a source given to the answer has evidence to mark: the closest passages of an uncovered question do not.
+    if (!p.given || p.evidence_start == null || p.evidence_end == null) {
       body.appendChild(highlighted(p.text));
       return body;
     }
@@ -192,6 +193,9 @@
       : unsourced ? "(written by a model that cited no source: check it against the sources below)"
       : data.mode === "llm" ? "(written by a model from the sources)" : "";
     statusLine.textContent = "";  // a not-covered answer says so itself
+    if (data.status === "no_context") {  // the reader declined: its sources became the closest passages
+      sourcesList.querySelectorAll(".evidence").forEach(function (e) { e.classList.remove("evidence"); e.title = ""; });
+    }
     feedback.hidden = !answerId;
     resetThumbs();
   }

@@ -129,6 +129,7 @@ def test_ask_stream_cite_and_vote(browser, live_server, corpus, fake_llm, django
     page.wait_for_function("document.getElementById('answer-text').textContent.includes('do not cover')")
     page.wait_for_selector("#feedback:not([hidden])")
     assert page.inner_text("#answer-section").count("do not cover") == 1
+    assert page.locator(".evidence").count() == 0  # the closest passages are not said to match the question
     page.go_back()  # Back returns to the previous answer
     page.wait_for_url(f"{live_server.url}/answers/{first.pk}/")
     page.wait_for_selector(".cite")

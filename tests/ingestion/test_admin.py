@@ -37,3 +37,26 @@ def test_the_list_shows_what_a_processing_document_is_doing(admin_client) -> Non
     Document.objects.update(status="processing", phase="embedding", chunks_done=3, chunks_total=10)
     response = admin_client.get("/admin/ingestion/document/")
     assert b"Embedding: 3 / 10 chunks" in response.content
+
+
+def test_the_upload_form_offers_the_default_collection_once_and_chosen(admin_client) -> None:
+    from ingestion.models import Collection
+
+    default = Collection.objects.get(is_default=True)
+    page = admin_client.get("/admin/ingestion/document/add/").content.decode()
+    assert "The default collection" not in page and page.count(f">{default.name}</option>") == 1
+    assert f'<option value="{default.pk}" selected>' in page
+
+
+def test_the_document_page_links_its_file_where_it_is_served_and_the_header_leads_to_the_documents(
+    admin_client,
+) -> None:
+    admin_client.post(
+        "/admin/ingestion/document/add/",
+        {"documents": [SimpleUploadedFile("notes.txt", b"The kiln runs hot.")], "language": "english"},
+    )
+    document = Document.objects.get()
+    page = admin_client.get(f"/admin/ingestion/document/{document.pk}/change/").content.decode()
+    assert f'href="/documents/{document.pk}/file">notes.txt</a>' in page
+    assert admin_client.get(f"/documents/{document.pk}/file").status_code == 200
+    assert 'href="/admin/ingestion/document/">Documents</a>' in admin_client.get("/").content.decode()
