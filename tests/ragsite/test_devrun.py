@@ -13,29 +13,12 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from tests import hostile
 from tests.conftest import ROOT
-
-
-def run_processes(mark: str, folder: Path) -> dict[int, str]:
-    """Processes of a run: its Python processes carry the mark in their environment; the servers they start
-    (redis-server, postgres as another user) have an environment of their own but work inside its folder."""
-    found = {}
-    for proc in Path("/proc").iterdir():
-        try:
-            if not proc.name.isdigit():
-                continue
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            inside = str(folder) in command or str(folder) in os.readlink(proc / "cwd")
-            if inside or mark.encode() in (proc / "environ").read_bytes():
-                found[int(proc.name)] = command[:120]
-        except OSError:
-            continue
-    return found
+from tests.processes import run_processes
 
 
 def foreground_job() -> None:

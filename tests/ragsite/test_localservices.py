@@ -1,24 +1,29 @@
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.processes import run_processes
 
-REAPER = Path(__file__).with_name("reaper.py")
 
-
-def run_counting_servers(command: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
-    """Run the command under tests/ragsite/reaper.py: (its exit code, the redis-server and postgres processes
-    it started that are still running). Only its own descendants count, never another server on the machine."""
-    done = subprocess.run(
-        [sys.executable, str(REAPER), *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    servers = [c for c in report["left"] if "redis-server" in c or "postgres" in c]
-    return report["code"], servers
+def run_counting_servers(command: list[str], env: dict[str, str], var: Path) -> tuple[int, dict[int, str]]:
+    """Run the command: (its exit code, the redis-server and postgres processes it started that still run).
+    Its processes carry a mark in their environment or work in its folder; no other server on the machine counts.
+    Whatever it left is killed afterwards, so a failing run leaks nothing."""
+    mark = uuid.uuid4().hex
+    done = subprocess.run(command, cwd=ROOT, env={**env, "RAGSITE_RUN_MARK": mark}, capture_output=True, timeout=120)
+    time.sleep(1)  # a server told to stop may take a moment to exit
+    left = {pid: c for pid, c in run_processes(mark, var).items() if "redis-server" in c or "postgres" in c}
+    for pid in run_processes(mark, var):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return done.returncode, left
 
 
 def test_the_services_a_command_started_are_all_gone_when_it_ends(tmp_path) -> None:
@@ -32,10 +37,10 @@ def test_the_services_a_command_started_are_all_gone_when_it_ends(tmp_path) -> N
         "time.sleep(2); raise SystemExit(3)"
     )
     command = [sys.executable, "-m", "ragsite.localservices", "--", sys.executable, "-c", script]
-    code, left = run_counting_servers(command, {**env, "VAR_DIR": str(var)})
+    code, left = run_counting_servers(command, {**env, "VAR_DIR": str(var)}, var)
     assert code == 3  # the command failed, and its exit code is passed on
     assert (var / "redis").is_dir() and (var / "postgres").is_dir()  # both servers were started
-    assert left == []
+    assert left == {}
 
 
 def test_a_user_killed_outright_does_not_keep_the_database_server_running(tmp_path) -> None:
@@ -49,6 +54,6 @@ def test_a_user_killed_outright_does_not_keep_the_database_server_running(tmp_pa
     dead.wait()  # its pid is now free: the trace of a process that never ran its exit handlers
     handles = var / "postgres" / ".handle_pids.json"
     handles.write_text(json.dumps([dead.pid]))
-    code, left = run_counting_servers(command, env)
+    code, left = run_counting_servers(command, env, var)
     assert code == 0
-    assert left == []
+    assert left == {}
