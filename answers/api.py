@@ -12,7 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 from answers.forms import AskForm, FeedbackForm, PassageMarkForm
 from answers.models import ApiToken
 from answers.ratelimit import over_limit, rate_key
-from answers.selectors import answer_for_user, passage_for_user, passages_visible
+from answers.selectors import answer_for_user, conversation_for_user, passage_for_user, passages_visible
 from answers.serialize import answer_with_passages
 from answers.services import answer_complete, answer_stream, feedback_set, passage_mark_set
 from answers.streaming import stream_response
@@ -65,6 +65,7 @@ class AskIn(Schema):
     question: str
     stream: bool = False
     collections: list[int] = []  # none: every collection the asker may read
+    conversation: int | None = None  # continue this conversation (none: start one); the answer says which
 
 
 class FeedbackIn(Schema):
@@ -97,12 +98,18 @@ def _parsed(request: HttpRequest, payload: AskIn) -> dict[str, Any]:
 @api.post("/ask", summary="Ask a question; with stream=true the answer comes as server-sent events")
 def ask(request: HttpRequest, payload: AskIn) -> Any:
     asked = _parsed(request, payload)
+    conversation = None
+    if payload.conversation is not None:
+        conversation = conversation_for_user(conversation_id=payload.conversation, user=request.user)
+        if conversation is None:
+            raise HttpError(404, "No such conversation.")
     if over_limit(rate_key(request)):
         raise HttpError(429, "Too many questions; please wait a minute.")
+    asked["conversation"] = conversation
     if payload.stream:
-        events = answer_stream(question=asked["question"], user=request.user, collections=asked["collections"])
+        events = answer_stream(user=request.user, **asked)
         return stream_response(e.as_sse() for e in events)
-    answer = answer_complete(question=asked["question"], user=request.user, collections=asked["collections"])
+    answer = answer_complete(user=request.user, **asked)
     return answer_with_passages(answer, passages_visible(answer=answer, user=request.user))
 
 

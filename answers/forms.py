@@ -28,6 +28,9 @@ class AskForm(forms.Form):
         error_messages={"invalid_choice": "%(value)s is not a collection you can search."},
     )
 
+    # The conversation this question continues (empty: a new one); the view checks it is the asker's.
+    conversation = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, user: Asker, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["collections"]

@@ -5,6 +5,22 @@ from django.db import models
 from django.db.models import JSONField, Value
 
 
+class Conversation(models.Model):
+    """A thread of questions: each answer belongs to one, and a follow-up is searched in the light of the turns
+    before it. Its owner (None: asked anonymously, reachable from the browser session that asked it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    title = models.CharField(max_length=200)  # its first question
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Answer(models.Model):
     class Status(models.TextChoices):
         STREAMING = "streaming", "Streaming"
@@ -19,6 +35,11 @@ class Answer(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     question = models.TextField()
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+    )
+    # The question as retrieval searched it: a follow-up made to stand alone (answers/rewrite.py), else the question.
+    search_query = models.TextField(blank=True, db_default="")
     # The collections this question searched (those the asker chose, of those they could read at the time).
     collections = models.ManyToManyField("ingestion.Collection", blank=True, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.STREAMING)

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
-from answers.models import Answer, AnswerPassage, Feedback, PassageMark
+from answers.models import Answer, AnswerPassage, Conversation, Feedback, PassageMark
 from ingestion.selectors import collections_readable
 from retrieval.coverage import CoverageFeatures
 
@@ -27,6 +27,21 @@ def answer_for_user(
         return answer
     if answer.user_id is None and answer.pk in session_answer_ids:
         return answer
+    return None
+
+
+def conversation_for_user(
+    *, conversation_id: int, user: User | AnonymousUser, session_answer_ids: frozenset[int] = frozenset()
+) -> Conversation | None:
+    """The conversation if this user may continue it: their own, or an anonymous one with an answer asked in this
+    browser session (answer_for_user's rule). None otherwise, so a foreign one looks like a missing one."""
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        return None
+    if user.is_authenticated and conversation.user_id == user.pk:
+        return conversation
+    if conversation.user_id is None and conversation.answers.filter(pk__in=session_answer_ids).exists():
+        return conversation
     return None
 
 

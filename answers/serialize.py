@@ -43,6 +43,8 @@ def answer_data(answer: Answer, *, shown: Iterable[AnswerPassage] | None = None)
     return {
         "id": answer.pk,
         "question": answer.question,
+        "conversation": answer.conversation_id,
+        "search_query": answer.search_query,
         "status": answer.status,
         "mode": answer.mode,
         "answer": WITHHELD if withheld else answer.answer,

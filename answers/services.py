@@ -14,8 +14,9 @@ from django.db import transaction
 from answers.citations import check_citations
 from answers.extractive import Extract, extractive_answer
 from answers.llm import LLMError, StreamStats, llm_configured, llm_judges, stream_chat, yes_probability
-from answers.models import Answer, AnswerPassage, Feedback, PassageMark
+from answers.models import Answer, AnswerPassage, Conversation, Feedback, PassageMark
 from answers.prompts import JUDGE_FORM, build_messages, declined, may_become_declined
+from answers.rewrite import rule_rewrite
 from answers.serialize import answer_data, answer_passage_of, passages_data
 from ingestion.selectors import collection_ids_readable
 from retrieval.context import Passage
@@ -42,22 +43,38 @@ def _ms(started: float) -> float:
 
 
 def answer_stream(
-    *, question: str, user: User | AnonymousUser | None, collections: Sequence[int] = ()
+    *,
+    question: str,
+    user: User | AnonymousUser | None,
+    collections: Sequence[int] = (),
+    conversation: Conversation | None = None,
 ) -> Generator[Event, None, None]:
     """Answer a question from the chosen collections (none chosen: all), of those the asker may read; yielding
-    events as the answer forms; everything is stored on the Answer, with the collections searched."""
+    events as the answer forms; everything is stored on the Answer, with the collections searched. The answer
+    continues the conversation given (a follow-up is searched made standalone), else starts one."""
     started = time.perf_counter()
     owner = user if user is not None and user.is_authenticated else None
     readable = collection_ids_readable(user=user)
     searched = [pk for pk in readable if pk in collections] if collections else readable
-    answer = Answer.objects.create(question=question, user=owner)
+    conversation, query = _in_conversation(conversation, question, owner)
+    answer = Answer.objects.create(question=question, user=owner, conversation=conversation, search_query=query)
     answer.collections.set(searched)
     try:
-        yield Event("answer", {"id": answer.pk})
-        yield from _answer_events(answer, question, searched, started)
+        yield Event("answer", {"id": answer.pk, "conversation": conversation.pk, "search_query": query})
+        yield from _answer_events(answer, query, searched, started)
     finally:
         if answer.status == Answer.Status.STREAMING:  # the client went away, or something unforeseen broke
             _finish(answer, status=Answer.Status.FAILED, error="The answer was interrupted before it was complete.")
+
+
+def _in_conversation(conversation: Conversation | None, question: str, owner: User | None) -> tuple[Conversation, str]:
+    """The conversation the question belongs to (a new one if none is given) and the question made to stand
+    alone in the light of its previous turn, for retrieval and for the model."""
+    if conversation is None:
+        return Conversation.objects.create(user=owner, title=question[:200]), question
+    previous = conversation.answers.order_by("-created_at").values_list("search_query", "question").first()
+    conversation.save(update_fields=["updated_at"])
+    return conversation, rule_rewrite(question, (previous[0] or previous[1]) if previous else None)
 
 
 def _answer_events(answer: Answer, question: str, searched: list[int], started: float) -> Iterator[Event]:
@@ -230,10 +247,16 @@ def _finish(
     answer.save()
 
 
-def answer_complete(*, question: str, user: User | AnonymousUser | None, collections: Sequence[int] = ()) -> Answer:
+def answer_complete(
+    *,
+    question: str,
+    user: User | AnonymousUser | None,
+    collections: Sequence[int] = (),
+    conversation: Conversation | None = None,
+) -> Answer:
     """The whole answer at once (the API without streaming)."""
     answer_id = 0
-    for event in answer_stream(question=question, user=user, collections=collections):
+    for event in answer_stream(question=question, user=user, collections=collections, conversation=conversation):
         if event.name == "answer":
             answer_id = int(event.data["id"])
     return Answer.objects.get(pk=answer_id)

@@ -17,6 +17,7 @@ from answers.ratelimit import over_limit, rate_key
 from answers.selectors import (
     answer_for_user,
     answers_recent,
+    conversation_for_user,
     marks_of,
     passage_for_user,
     passages_visible,
@@ -76,8 +77,20 @@ def ask_stream(request: HttpRequest) -> HttpResponseBase:
         # The session cookie goes out with the headers, before the stream adds this answer to the session.
         request.session["answer_ids"] = request.session.get("answer_ids", [])
         request.session.save()
+    conversation = None
+    if form.cleaned_data["conversation"] is not None:
+        conversation = conversation_for_user(
+            conversation_id=form.cleaned_data["conversation"],
+            user=request.user,
+            session_answer_ids=session_answers(request),
+        )
+        if conversation is None:
+            return JsonResponse({"error": "That conversation is not yours, or no longer exists."}, status=404)
     events = answer_stream(
-        question=form.cleaned_data["question"], user=request.user, collections=form.cleaned_data["collections"]
+        question=form.cleaned_data["question"],
+        user=request.user,
+        collections=form.cleaned_data["collections"],
+        conversation=conversation,
     )
     return stream_response(sse(events, request))
 
@@ -90,7 +103,7 @@ def answer_page(request: HttpRequest, answer_id: int) -> HttpResponse:
         raise Http404("No such answer.")
     shown = passages_visible(answer=answer, user=request.user)
     context = {
-        "form": AskForm(initial={"question": answer.question}, user=request.user),
+        "form": AskForm(initial={"conversation": answer.conversation_id}, user=request.user),
         "answer": answer,
         "answer_json": {
             "answer": answer_data(answer, shown=shown),

@@ -208,6 +208,15 @@
     comment.value = vote.comment || "";
   }
 
+  // The next question continues this conversation; a follow-up searched as rewritten says what was searched.
+  function showThread(conversation, searchQuery, question) {
+    form.conversation.value = conversation || "";
+    document.getElementById("new-conversation").hidden = !conversation;
+    var searched = document.getElementById("searched-for");
+    searched.textContent = searchQuery && searchQuery !== question ? "Searched for: " + searchQuery : "";
+    searched.hidden = !searched.textContent;
+  }
+
   function answerUrl(id) { return window.RAGSITE.answerUrl.replace("/0/", "/" + id + "/"); }
 
   function resetThumbs() {
@@ -219,6 +228,7 @@
   function handle(name, data) {
     if (name === "answer") {
       answerId = data.id;
+      showThread(data.conversation, data.search_query, form.question.value.trim());
       // The address names the answer: it can be bookmarked, shared, reloaded, and Back returns to the last one.
       history.pushState({answerId: data.id}, "", answerUrl(data.id));
     }
@@ -324,6 +334,7 @@
     renderSources(saved.passages, saved.marks);
     finish(saved.answer);
     showVote(saved.vote);
+    showThread(saved.answer.conversation, saved.answer.search_query, saved.answer.question);
     if (saved.answer.error) { answerError.textContent = saved.answer.error; answerError.hidden = false; }
   }
 })();
