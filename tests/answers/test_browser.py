@@ -204,3 +204,23 @@ def test_choosing_a_collection_searches_only_it(browser, live_server, transactio
     page.wait_for_selector("#source-1", timeout=60_000)
     sources = page.inner_text("#sources")
     assert "9902" in sources and "4417" not in sources
+
+
+def test_a_follow_up_continues_the_thread_and_says_what_was_searched(browser, live_server, corpus, no_llm, settings):
+    settings.ALLOW_ANONYMOUS_QUESTIONS = True
+    page = browser.new_page()
+    page.goto(live_server.url + "/")
+    assert page.is_hidden("#new-conversation")
+    page.fill("#id_question", "Who do I tell if my work laptop gets stolen?")
+    page.click("#ask-button")
+    page.wait_for_selector("#feedback:not([hidden])", timeout=60_000)
+    assert page.is_hidden("#searched-for")  # a first question is searched as asked
+    page.fill("#id_question", "How fast?")
+    page.click("#ask-button")
+    page.wait_for_function("document.getElementById('answer-text').textContent.includes('1 hour')", timeout=60_000)
+    assert "laptop" in page.inner_text("#searched-for")
+    first, second = Answer.objects.order_by("created_at")
+    assert second.conversation_id == first.conversation_id is not None
+    page.click("#new-conversation")
+    page.wait_for_selector("#id_question")
+    assert page.input_value("#id_conversation") == ""  # the next question starts a new thread
