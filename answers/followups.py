@@ -50,8 +50,8 @@ def followups_load(path: Path) -> list[list[Turn]]:
 
 # One retrieval for the figures: query -> (ranked document names, context).
 Search = Callable[[str], tuple[list[str], list[Passage]]]
-# One rewrite mode: (follow-up question, the previous turn's standalone query) -> the query to search.
-Rewrite = Callable[[str, str], str]
+# One rewrite mode: (follow-up question, (query, question) of the turns before it, oldest first) -> the query.
+Rewrite = Callable[[str, list[tuple[str, str]]], str]
 
 
 @dataclass
@@ -74,12 +74,12 @@ class ModeFigures:
 def followups_measure(threads: list[list[Turn]], rewrite: Rewrite, search: Search) -> ModeFigures:
     figures = ModeFigures()
     for thread in threads:
-        previous = thread[0].question
+        earlier = [(thread[0].question, thread[0].question)]
         for before, turn in itertools.pairwise(thread):
             started = time.perf_counter()
-            query = rewrite(turn.question, previous)
+            query = rewrite(turn.question, earlier)
             figures.rewrite_ms.append((time.perf_counter() - started) * 1000)
-            previous = query
+            earlier.append((query, turn.question))
             if turn.document is None or turn.phrase is None:
                 continue
             ranked, context = search(query)

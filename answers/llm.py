@@ -71,6 +71,20 @@ def _describe(exc: Exception) -> str:
     return f"the language model's reply could not be read ({type(exc).__name__})"
 
 
+def complete_once(messages: list[dict[str, str]], *, max_tokens: int, timeout: float) -> str:
+    """One short reply at temperature 0, not streamed, with its own timeout and no retries (callers fall back);
+    LLMError when there is none."""
+    try:
+        reply = _client().chat.completions.create(  # type: ignore[attr-defined]
+            model=settings.LLM_MODEL or "default", messages=messages, max_tokens=max_tokens, temperature=0,
+            timeout=timeout,
+        )  # fmt: skip
+        return str(reply.choices[0].message.content or "")
+    except Exception as exc:
+        logger.warning("short LLM call failed: %s", exc)
+        raise LLMError(_describe(exc)) from exc
+
+
 def yes_probability(messages: list[dict[str, str]]) -> float:
     """P(yes) / (P(yes) + P(no)) over the first token's most likely candidates, read from the server's
     token probabilities (one token generated); LLMError when the server gives none or cannot be reached."""

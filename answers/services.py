@@ -16,7 +16,7 @@ from answers.extractive import Extract, extractive_answer
 from answers.llm import LLMError, StreamStats, llm_configured, llm_judges, stream_chat, yes_probability
 from answers.models import Answer, AnswerPassage, Conversation, Feedback, PassageMark
 from answers.prompts import JUDGE_FORM, build_messages, declined, may_become_declined
-from answers.rewrite import rule_rewrite
+from answers.rewrite import standalone_query
 from answers.serialize import answer_data, answer_passage_of, passages_data
 from ingestion.selectors import collection_ids_readable
 from retrieval.context import Passage
@@ -25,6 +25,7 @@ from retrieval.selectors import RetrievalResult, calibration_current, reranker_c
 logger = logging.getLogger(__name__)
 NOT_COVERED = "The documents do not cover this question. The closest passages found are listed below."
 CLOSEST_SHOWN = 3
+REWRITE_TURNS = 3  # the turns a follow-up is rewritten in the light of (the model reads their questions)
 
 
 @dataclass
@@ -72,9 +73,9 @@ def _in_conversation(conversation: Conversation | None, question: str, owner: Us
     alone in the light of its previous turn, for retrieval and for the model."""
     if conversation is None:
         return Conversation.objects.create(user=owner, title=question[:200]), question
-    previous = conversation.answers.order_by("-created_at").values_list("search_query", "question").first()
+    earlier = conversation.answers.order_by("-created_at").values_list("search_query", "question")[:REWRITE_TURNS]
     conversation.save(update_fields=["updated_at"])
-    return conversation, rule_rewrite(question, (previous[0] or previous[1]) if previous else None)
+    return conversation, standalone_query(question, list(earlier)[::-1])
 
 
 def _answer_events(answer: Answer, question: str, searched: list[int], started: float) -> Iterator[Event]:

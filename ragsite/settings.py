@@ -283,6 +283,8 @@ LLM_TEMPERATURE = env_float("LLM_TEMPERATURE", 0.1)
 # than the calibrated threshold) go to the model, which is asked first whether they answer; below this probability
 # of "yes" the answer is "not covered". Model-specific: the local reader sets its calibrated value; 0 keeps the
 # passage threshold (and the refusal decision) alone. The server must return token probabilities (logprobs).
+# A follow-up's rewrite into a standalone question by the model: its own time limit (the question as asked after it).
+LLM_REWRITE_TIMEOUT_SECONDS = env_float("LLM_REWRITE_TIMEOUT_SECONDS", 5.0)
 LLM_JUDGE_MIN_YES = env_float("LLM_JUDGE_MIN_YES", 0.0)
 LLM_JUDGE_MIN_SCORE = env_float("LLM_JUDGE_MIN_SCORE", 0.001)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)

@@ -1,8 +1,10 @@
 """The deterministic rule that makes a follow-up stand alone for retrieval (answers/rewrite.py)."""
 
+import time
+
 import pytest
 
-from answers.rewrite import rule_rewrite
+from answers.rewrite import rule_rewrite, standalone_query
 
 PREVIOUS = "What's the hotel limit when I travel in Norway?"
 
@@ -27,3 +29,33 @@ def test_a_chain_keeps_its_topic_and_no_word_is_carried_twice() -> None:
 
 def test_a_first_question_is_searched_as_asked() -> None:
     assert rule_rewrite("How fast?", None) == "How fast?"
+
+
+EARLIER = [("Who do I tell if my work laptop gets stolen?", "Who do I tell if my work laptop gets stolen?")]
+
+
+def test_with_a_model_a_follow_up_is_rewritten_by_it_at_temperature_zero(fake_llm) -> None:
+    fake_llm.reply = "How fast must a stolen work laptop be reported?"
+    assert standalone_query("How fast?", EARLIER) == fake_llm.reply
+    [request] = fake_llm.requests
+    assert request["temperature"] == 0 and not request.get("stream")
+    assert "laptop gets stolen" in request["messages"][-1]["content"]
+    assert standalone_query("How fast?", []) == "How fast?" and len(fake_llm.requests) == 1  # a first question
+
+
+@pytest.mark.parametrize("behaviour", ["slow", "status_500"])
+def test_a_slow_or_failing_model_leaves_the_question_as_asked(fake_llm, settings, behaviour) -> None:
+    settings.LLM_REWRITE_TIMEOUT_SECONDS = 0.5
+    fake_llm.script.append(behaviour)
+    started = time.monotonic()
+    assert standalone_query("How fast?", EARLIER) == "How fast?"
+    assert time.monotonic() - started < 3  # its own time limit, no retries
+
+
+def test_a_reply_that_is_no_question_to_search_is_not_used(fake_llm) -> None:
+    fake_llm.reply = "You must report it within 1 hour.\nCall extension 4040. " + "More advice. " * 30
+    assert standalone_query("How fast?", EARLIER) == "How fast?"
+
+
+def test_without_a_model_the_rule_rewrites(no_llm) -> None:
+    assert "laptop" in standalone_query("How fast?", EARLIER)

@@ -1,4 +1,5 @@
-"""Retrieval on follow-up questions: raw, made standalone by the rule, and (hand-written) standalone versions.
+"""Retrieval on follow-up questions: raw, made standalone by the rule, by the configured model (when there is
+one), and the (hand-written) standalone versions.
 
     manage.py evaluate_followups demo/followups.json [--collection NAME]
 
@@ -11,7 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from answers.followups import Rewrite, followups_load, followups_measure
-from answers.rewrite import rule_rewrite
+from answers.llm import llm_configured
+from answers.rewrite import rule_rewrite, standalone_query
 from ingestion.models import Collection, Document
 from retrieval.selectors import retrieve
 
@@ -41,14 +43,20 @@ class Command(BaseCommand):
             return [names.get(c.document_id, "") for c in result.candidates], result.context
 
         standalone = {t.question: t.standalone for thread in threads for t in thread if t.standalone}
-        modes: dict[str, Rewrite] = {"raw": lambda question, previous: question, "rule": rule_rewrite}
+        modes: dict[str, Rewrite] = {
+            "raw": lambda question, earlier: question,
+            "rule": lambda question, earlier: rule_rewrite(question, earlier[-1][0]),
+        }
+        if llm_configured():
+            modes["llm"] = standalone_query
         if standalone:
-            modes["standalone (hand-written)"] = lambda question, previous: standalone.get(question, question)
+            modes["standalone (hand-written)"] = lambda question, earlier: standalone.get(question, question)
+        ships = "llm" if llm_configured() else "rule"
         shipped = None
         for name, rewrite in modes.items():
             figures = followups_measure(threads, rewrite, search)
             self.stdout.write(figures.line(name))
-            shipped = figures if name == "rule" else shipped
+            shipped = figures if name == ships else shipped
         assert shipped is not None
         self.stdout.write(
             f"followups {shipped.turns} turns: first {shipped.first}/{shipped.turns}, "
