@@ -11,7 +11,8 @@ from retrieval.checks import range_errors
 RANGES: list[tuple[str, float | None, float | None]] = [
     ("LLM_TIMEOUT_SECONDS", 0.1, None), ("LLM_MAX_TOKENS", 1, None), ("LLM_TEMPERATURE", 0, 2),
     ("LLM_MAX_RETRIES", 0, 20), ("LLM_RETRY_BACKOFF_SECONDS", 0, None), ("QUESTION_MAX_CHARS", 1, None),
-    ("LLM_JUDGE_MIN_YES", 0, 1), ("LLM_REWRITE_TIMEOUT_SECONDS", 0.1, None), ("LLM_JUDGE_MIN_SCORE", 0, 1),
+    ("LLM_JUDGE_MIN_YES", 0, 1), ("LLM_REWRITE_TIMEOUT_SECONDS", 0.1, None),
+    ("LLM_HISTORY_TOKENS", 0, None), ("LLM_JUDGE_MIN_SCORE", 0, 1),
 ]  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from answers.citations import check_citations
 from answers.extractive import Extract, extractive_answer
 from answers.llm import LLMError, StreamStats, llm_configured, llm_judges, stream_chat, yes_probability
 from answers.models import Answer, AnswerPassage, Conversation, Feedback, PassageMark
-from answers.prompts import JUDGE_FORM, build_messages, declined, may_become_declined
+from answers.prompts import JUDGE_FORM, build_messages, declined, history_within, may_become_declined
 from answers.rewrite import standalone_query
 from answers.serialize import answer_data, answer_passage_of, passages_data
 from ingestion.selectors import collection_ids_readable
@@ -159,7 +159,8 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
     pieces: list[str] = []
     shown = 0  # pieces streamed to the reader; the start of a reply that may be the declined sentence is held back
     try:
-        for piece in stream_chat(build_messages(question, context, settings.LLM_SOURCE_TEXT), stats):
+        messages = build_messages(question, context, settings.LLM_SOURCE_TEXT, history=_history(answer))
+        for piece in stream_chat(messages, stats):
             if not pieces:
                 answer.timings_ms["first_token"] = _ms(started)
             pieces.append(piece)
@@ -192,6 +193,19 @@ def _written_answer(answer: Answer, question: str, context: list[Passage], start
     _finish(
         answer, status=Answer.Status.COMPLETE, text="".join(pieces), mode=Answer.Mode.LLM, started=started, stats=stats
     )
+
+
+def _history(answer: Answer) -> list[tuple[str, str]]:
+    """The conversation's earlier answered turns (question, answer), oldest first, within LLM_HISTORY_TOKENS."""
+    if answer.conversation_id is None or settings.LLM_HISTORY_TOKENS <= 0:
+        return []
+    earlier = (
+        Answer.objects.filter(conversation_id=answer.conversation_id, status=Answer.Status.COMPLETE)
+        .exclude(pk=answer.pk)
+        .order_by("-created_at")
+        .values_list("question", "answer")[:REWRITE_TURNS]
+    )
+    return history_within(list(earlier)[::-1], settings.LLM_HISTORY_TOKENS)
 
 
 def _declined_by_reader(answer: Answer, started: float, stats: StreamStats | None = None) -> Iterator[Event]:

@@ -285,6 +285,9 @@ LLM_TEMPERATURE = env_float("LLM_TEMPERATURE", 0.1)
 # passage threshold (and the refusal decision) alone. The server must return token probabilities (logprobs).
 # A follow-up's rewrite into a standalone question by the model: its own time limit (the question as asked after it).
 LLM_REWRITE_TIMEOUT_SECONDS = env_float("LLM_REWRITE_TIMEOUT_SECONDS", 5.0)
+# The conversation's earlier turns in the answer's prompt, at most this many tokens (oldest dropped first; 0: none).
+# Each costs prompt-reading time: about 22 ms a token for the local 1.5B reader on 2 cores.
+LLM_HISTORY_TOKENS = env_int("LLM_HISTORY_TOKENS", 300)
 LLM_JUDGE_MIN_YES = env_float("LLM_JUDGE_MIN_YES", 0.0)
 LLM_JUDGE_MIN_SCORE = env_float("LLM_JUDGE_MIN_SCORE", 0.001)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)

@@ -51,3 +51,22 @@ def test_the_api_takes_a_conversation_and_refuses_another_users(client, django_u
     someone_elses = Conversation.objects.create(user=django_user_model.objects.create_user("erin"), title="x")
     assert ask({"question": "How fast?", "conversation": someone_elses.pk}).status_code == 404
     assert Answer.objects.filter(conversation=someone_elses).count() == 0
+
+
+def test_the_answer_prompt_carries_earlier_turns_oldest_dropped_first_and_never_as_sources(
+    demo_corpus, fake_llm, settings
+) -> None:
+    fake_llm.reply = "Report it within 1 hour [1]."
+    first = answer_complete(question=FIRST, user=None)
+    second = answer_complete(question="How fast?", user=None, conversation=first.conversation)
+    answer_complete(question="And the extension?", user=None, conversation=first.conversation)
+    messages = fake_llm.requests[-1]["messages"]
+    roles = [m["role"] for m in messages]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert messages[1]["content"] == FIRST and messages[3]["content"] == second.question
+    assert "not sources" in messages[0]["content"] and "<source" in messages[-1]["content"]
+    assert "<source" not in messages[1]["content"]  # earlier turns are never numbered sources
+    settings.LLM_HISTORY_TOKENS = 25  # room for the latest turn only: the oldest goes first
+    answer_complete(question="Who do I call?", user=None, conversation=first.conversation)
+    kept = [m["content"] for m in fake_llm.requests[-1]["messages"] if m["role"] == "user"][:-1]
+    assert kept == ["And the extension?"]
