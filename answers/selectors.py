@@ -1,17 +1,27 @@
 """Reads of the answers app."""
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from answers.models import Answer, AnswerPassage, Conversation, Feedback, PassageMark
 from ingestion.selectors import collections_readable
 from retrieval.coverage import CoverageFeatures
 
 
-def answers_recent(*, user: User | AnonymousUser, limit: int = 10) -> QuerySet[Answer]:
+def conversations_recent(*, user: User | AnonymousUser, limit: int = 10) -> QuerySet[Conversation]:
+    """This user's latest conversations, each with its number of turns and its latest answer (to open it at)."""
     if not user.is_authenticated:
-        return Answer.objects.none()
-    return Answer.objects.filter(user=user).only("id", "question", "created_at", "status")[:limit]
+        return Conversation.objects.none()
+    found = Conversation.objects.filter(user=user).annotate(latest=Max("answers__id"), turns=Count("answers"))
+    return found.filter(latest__isnull=False)[:limit]
+
+
+def thread_of(*, answer: Answer) -> list[Answer]:
+    """The turns of the answer's conversation, oldest first (itself among them); the answer alone without one."""
+    if answer.conversation_id is None:
+        return [answer]
+    turns = Answer.objects.filter(conversation_id=answer.conversation_id).order_by("created_at")
+    return list(turns.only("id", "question", "status", "created_at"))
 
 
 def answer_for_user(

@@ -16,11 +16,12 @@ from answers.forms import AskForm, FeedbackForm, PassageMarkForm
 from answers.ratelimit import over_limit, rate_key
 from answers.selectors import (
     answer_for_user,
-    answers_recent,
     conversation_for_user,
+    conversations_recent,
     marks_of,
     passage_for_user,
     passages_visible,
+    thread_of,
     vote_of,
 )
 from answers.serialize import answer_data, passages_data
@@ -61,7 +62,7 @@ def sse(events: Iterator[Event], request: HttpRequest) -> Iterator[str]:
 @require_GET
 @questions_allowed
 def ask_page(request: HttpRequest) -> HttpResponse:
-    context = {"form": AskForm(user=request.user), "recent": answers_recent(user=request.user)}
+    context = {"form": AskForm(user=request.user), "conversations": conversations_recent(user=request.user)}
     return render(request, "answers/ask.html", context)
 
 
@@ -111,7 +112,8 @@ def answer_page(request: HttpRequest, answer_id: int) -> HttpResponse:
             "marks": marks_of(answer=answer, user=request.user),
             "vote": vote_of(answer=answer, user=request.user),
         },
-        "recent": answers_recent(user=request.user),
+        "conversations": conversations_recent(user=request.user),
+        "thread": thread_of(answer=answer),
     }
     return render(request, "answers/ask.html", context)
 

@@ -90,10 +90,13 @@ def test_someone_elses_answer_is_not_found(client, django_user_model, alice, dem
     assert client.post(reverse("answers:feedback", args=[answer.pk]), {"rating": "1"}).status_code == 404
 
 
-def test_a_stored_answer_page_lists_recent_questions(alice_client, alice, demo_corpus, no_llm) -> None:
+def test_a_stored_answer_page_lists_ones_conversations_and_its_thread(alice_client, alice, demo_corpus, no_llm) -> None:
     answer = answer_complete(question=QUESTION, user=alice)
+    follow_up = answer_complete(question="And how many can I carry over?", user=alice, conversation=answer.conversation)
     page = alice_client.get(reverse("answers:answer", args=[answer.pk])).content.decode()
-    assert "Your recent questions" in page and QUESTION in page
+    assert "Your conversations" in page and QUESTION in page and "(2 questions," in page
+    assert f'href="/answers/{follow_up.pk}/"' in page  # a conversation opens at its latest answer
+    assert "This conversation" in page and 'aria-current="page"' in page  # the thread, this turn marked
     assert 'id="stored-answer"' in page
 
 
