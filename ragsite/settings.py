@@ -255,6 +255,11 @@ RERANK_MIN_SCORE = env_float("RERANK_MIN_SCORE", 0.01)
 # Weight of the reranker's rank against the dense and full-text ranks in the final fusion; fitted on the
 # SciFact train split (calibrate_reranker prints nDCG@10 per weight): 0 = hybrid only, very large = rerank only.
 RERANK_BLEND_WEIGHT = env_float("RERANK_BLEND_WEIGHT", 10.0)
+# The regression gate a fine-tuned reranker must pass before it may serve: a question set in the shared JSON shape
+# (retrieval/questionsets.py) and the first-stage pools stored for it by `manage.py build_gate_pools`. Default: the
+# demo's; an organisation can gate on its own questions and documents instead.
+TUNING_GATE_QUESTIONS = Path(env_str("TUNING_GATE_QUESTIONS", str(BASE_DIR / "demo" / "gate-questions.json")))
+TUNING_GATE_POOLS = Path(env_str("TUNING_GATE_POOLS", str(BASE_DIR / "demo" / "gate-pools.jsonl")))
 # The refusal decision ("do the documents cover this question?"): a logistic regression over features of the
 # reranked pool with its own threshold (retrieval/coverage.py), fitted by manage.py calibrate_coverage (on a
 # question set) or calibrate_reranker --collection (on a collection's marks) and stored in the database. Without

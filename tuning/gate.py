@@ -1,5 +1,5 @@
-"""The demo regression gate for any reranker: the demo questions (demo/questions.py) against their stored
-first-stage pools (demo/gate-pools.jsonl), so a version can be gated anywhere, without the demo documents
+"""The regression gate for any reranker: the questions of TUNING_GATE_QUESTIONS (by default the demo's) against
+their stored first-stage pools (TUNING_GATE_POOLS), so a version can be gated anywhere, without the documents
 ingested. A pool's `relevant` names the answering document; an uncovered question's is empty.
 
 Three figures, as in tests/retrieval/test_demo_gate.py: the answering document first, an answerable question
@@ -14,26 +14,32 @@ from pathlib import Path
 
 from django.conf import settings
 
-from demo.questions import ANSWERABLE, UNCOVERED
 from retrieval.calibration import load_pools
 from retrieval.context import Scored, choose_context
+from retrieval.questionsets import QuestionSet, question_set_load
 from retrieval.rerankers import Reranker
 from retrieval.scoring import Calibration, Serving, apply_rerank, score_pool
 from retrieval.selectors import retrieve
 
-POOLS = Path(__file__).resolve().parent.parent / "demo" / "gate-pools.jsonl"
+POOLS: Path = settings.TUNING_GATE_POOLS
 BARS = {"first": 66 / 69, "context": 42 / 69, "refused": 14 / 22}
 
 
+def gate_question_set() -> QuestionSet:
+    return question_set_load(settings.TUNING_GATE_QUESTIONS)
+
+
 def gate_pools_build(names: dict[int, str], path: Path = POOLS) -> int:
-    """Store the first-stage pool of every demo question (run in a database holding the demo documents only)."""
+    """Store the first-stage pool of every gate question (run in a database holding the gate's documents only)."""
+    questions = gate_question_set()
+    asked = [(a.question, a.document) for a in questions.answerable] + [(q, "") for q in questions.unanswerable]
     with path.open("w", encoding="utf-8") as out:
-        for number, (question, expected) in enumerate([*ANSWERABLE, *((q, "") for q in UNCOVERED)]):
+        for number, (question, expected) in enumerate(asked):
             found = retrieve(question, rerank=False, collections="all")
             candidates = [{**asdict(c), "external_id": names[c.document_id]} for c in found.candidates]
             record = {"question_id": f"g{number}", "question": question, "relevant": {expected: 1} if expected else {}}
             out.write(json.dumps({**record, "candidates": candidates}) + "\n")
-    return len(ANSWERABLE) + len(UNCOVERED)
+    return len(asked)
 
 
 def gate_questions(path: Path = POOLS) -> dict[str, str]:

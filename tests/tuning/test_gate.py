@@ -1,6 +1,8 @@
 """The demo gate for any reranker, from stored pools: the pools are the demo documents' own first stage, and
 measured with the shipped reranker they give what the gate test measures through retrieval."""
 
+import json
+
 import pytest
 from django.conf import settings
 
@@ -42,3 +44,32 @@ def test_measured_from_pools_the_gate_agrees_with_retrieval(demo_corpus, tmp_pat
     assert measured["context"] == round(1 - len(report.no_context) / 6, 4)
     assert measured["refused"] == round(1 - len(report.not_refused) / 3, 4)
     assert set(BARS) == {"first", "context", "refused"}
+
+
+def test_the_gates_questions_come_from_the_setting_and_the_pools_need_exactly_their_documents(
+    demo_corpus, tmp_path, settings
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    questions = tmp_path / "gate.json"
+    questions.write_text(json.dumps({
+        "answerable": [["How long must a password be?", "security-policy.docx", "14 characters"]],
+        "unanswerable": ["What is the capital of Peru?"],
+    }))  # fmt: skip
+    settings.TUNING_GATE_QUESTIONS = questions
+    assert gate_pools_build({d.pk: d.original_name for d in demo_corpus}, tmp_path / "pools.jsonl") == 2
+    assert list(gate_questions(tmp_path / "pools.jsonl").values()) == [
+        "How long must a password be?",
+        "What is the capital of Peru?",
+    ]
+    with pytest.raises(CommandError, match=r"security-policy\.docx"):  # five documents here, the gate names one
+        call_command("build_gate_pools", "--out", str(tmp_path / "other.jsonl"))
+
+
+def test_no_tuning_module_imports_the_demo() -> None:
+    from pathlib import Path
+
+    tuning = Path(__file__).resolve().parents[2] / "tuning"
+    assert [
+        p.name for p in tuning.rglob("*.py") if "from demo" in p.read_text() or "import demo" in p.read_text()
+    ] == []
