@@ -11,6 +11,7 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -114,8 +115,24 @@ def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python -m ragsite.localservices -- COMMAND [ARGS...]", file=sys.stderr)
         return 2
+    children: list[subprocess.Popen[bytes]] = []
+
+    def stop(received: int, frame: object) -> None:
+        """`kill` (SIGTERM) or a closed terminal (SIGHUP) ends the command, then the servers stop at exit as after
+        any command; before, the signal killed only this process and left PostgreSQL and Redis running."""
+        if not children:
+            raise KeyboardInterrupt  # still starting the servers: stop them at exit
+        children[0].terminate()
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
     ensure_services(llm=True)
-    return subprocess.call(argv)
+    children.append(subprocess.Popen(argv))
+    try:
+        code = children[0].wait()
+    except KeyboardInterrupt:  # Ctrl-C reached the command's process group too: let it end
+        code = children[0].wait()
+    return code if code >= 0 else 128 - code
 
 
 if __name__ == "__main__":

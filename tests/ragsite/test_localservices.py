@@ -57,3 +57,26 @@ def test_a_user_killed_outright_does_not_keep_the_database_server_running(tmp_pa
     code, left = run_counting_servers(command, env, var)
     assert code == 0
     assert left == {}
+
+
+def test_kill_of_the_command_runner_stops_the_command_and_its_servers(tmp_path) -> None:
+    """SIGTERM to `python -m ragsite.localservices -- COMMAND` alone (as `kill` sends it) ends the command and
+    leaves no server running."""
+    var, mark = tmp_path / "var", uuid.uuid4().hex
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(VAR_DIR=str(var), RAGSITE_RUN_MARK=mark)
+    runner = subprocess.Popen([sys.executable, "-m", "ragsite.localservices", "--", "sleep", "120"], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(c.startswith("sleep 120") for c in run_processes(mark, var).values()):  # the command runs
+            assert time.monotonic() < deadline and runner.poll() is None
+            time.sleep(0.5)
+        assert any("postgres" in c for c in run_processes(mark, var).values())
+        runner.terminate()
+        assert runner.wait(30) == 128 + signal.SIGTERM
+        time.sleep(1)
+        assert run_processes(mark, var) == {}
+    finally:
+        for pid in run_processes(mark, var):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
