@@ -157,9 +157,11 @@ def document_file(request: HttpRequest, document_id: int) -> HttpResponseBase:
     if document is None or not document.file:
         raise Http404("No such document.")
     shown_as, inline = SERVED.get(document.content_type, ("application/octet-stream", False))
-    if shown_as.startswith("text/") and _utf8(document.file.open("rb").read(65536)):
+    stream = document.file.open("rb")
+    if shown_as.startswith("text/") and _utf8(stream.read(65536)):
         shown_as += "; charset=utf-8"  # else the browser guesses, as for any text without a declared charset
-    response = FileResponse(document.file.open("rb"), as_attachment=not inline, filename=document.original_name)
+    stream.seek(0)
+    response = FileResponse(stream, as_attachment=not inline, filename=document.original_name)
     response["Content-Type"] = shown_as
     response["X-Content-Type-Options"] = "nosniff"
     if shown_as != PDF:

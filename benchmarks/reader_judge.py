@@ -12,7 +12,6 @@ it to another set with --threshold; never choose it on the set it is judged on.
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -23,39 +22,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ragsite.settings")
 
-JUDGE_FORM = "Do the sources state the answer to this question? Reply with one word: yes or no."
 
+def yes_of(question: str, passages: list[Any]) -> float:
+    """The product's own judgement (answers.llm.yes_probability on the JUDGE_FORM prompt); 0.5 when the model
+    answered with neither word."""
+    from answers.llm import LLMError, yes_probability
+    from answers.prompts import JUDGE_FORM, build_messages
 
-def yes_probability(messages: list[dict[str, str]]) -> float:
-    """P(yes) / (P(yes) + P(no)) over the first token's top candidates."""
-    from django.conf import settings
-    from openai import OpenAI
-
-    client: Any = OpenAI(base_url=settings.LLM_BASE_URL, api_key="none", timeout=120)
-    reply = client.chat.completions.create(
-        model=settings.LLM_MODEL or "default", messages=messages, max_tokens=1, temperature=0,
-        logprobs=True, top_logprobs=10,
-    )  # fmt: skip
-    content = reply.choices[0].logprobs.content if reply.choices[0].logprobs else None
-    yes = no = 0.0
-    for top in content[0].top_logprobs if content else []:
-        word = top.token.strip().lower()
-        yes += math.exp(top.logprob) if word == "yes" else 0.0
-        no += math.exp(top.logprob) if word == "no" else 0.0
-    return yes / (yes + no) if yes + no else 0.5
-
-
-def judge_messages(question: str, passages: list[Any]) -> list[dict[str, str]]:
-    from answers.prompts import ANSWER_FORM, build_messages
-
-    messages = build_messages(question, passages, "evidence")
-    messages[-1]["content"] = messages[-1]["content"].removesuffix(ANSWER_FORM) + JUDGE_FORM
-    return messages
+    try:
+        return yes_probability(build_messages(question, passages, "evidence", JUDGE_FORM))
+    except LLMError:
+        return 0.5
 
 
 def auc(positives: list[float], negatives: list[float]) -> float:
-    pairs = [(p > n) + 0.5 * (p == n) for p in positives for n in negatives]
-    return sum(pairs) / len(pairs) if pairs else float("nan")
+    from sklearn.metrics import roc_auc_score
+
+    if not positives or not negatives:
+        return float("nan")
+    return float(roc_auc_score([1] * len(positives) + [0] * len(negatives), positives + negatives))
 
 
 def main() -> None:
@@ -82,7 +67,7 @@ def main() -> None:
         strict = retrieve(question, collections=scope)
         loose = retrieve(question, collections=scope, min_score=args.loose, decide=False)
         started = time.perf_counter()
-        p_yes = yes_probability(judge_messages(question, loose.context)) if loose.context else None
+        p_yes = yes_of(question, loose.context) if loose.context else None
         rows.append({
             "question": question, "answerable": answerable, "strict_kept": bool(strict.context),
             "loose_kept": bool(loose.context), "phrase_in_loose": answerable and holds_phrase(loose.context, phrase),

@@ -1,7 +1,9 @@
 """The processes a command started, told apart from any other on the machine (another PostgreSQL beside the
 tests, its autovacuum workers coming and going)."""
 
+import contextlib
 import os
+import signal
 from pathlib import Path
 
 
@@ -20,3 +22,10 @@ def run_processes(mark: str, folder: Path) -> dict[int, str]:
         except OSError:
             continue
     return found
+
+
+def kill_run(mark: str, folder: Path) -> None:
+    """Kill whatever of a run is still there, so that a failing test leaks nothing."""
+    for pid in run_processes(mark, folder):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)

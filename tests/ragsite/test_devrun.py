@@ -2,7 +2,6 @@
 document is being read, leaves no process behind, and its next start takes that document up again until it ends
 in a terminal state, with the admin still logged in."""
 
-import contextlib
 import os
 import re
 import selectors
@@ -18,7 +17,7 @@ import pytest
 
 from tests import hostile
 from tests.conftest import ROOT
-from tests.processes import run_processes
+from tests.processes import kill_run, run_processes
 
 
 def foreground_job() -> None:
@@ -108,9 +107,7 @@ def mark(tmp_path) -> Iterator[str]:
     """A mark for the run's processes; whatever a failed test leaves behind is killed afterwards."""
     mark = uuid.uuid4().hex
     yield mark
-    for pid in run_processes(mark, tmp_path):
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+    kill_run(mark, tmp_path)
 
 
 def test_ctrl_c_on_make_run_stops_mid_document_and_the_next_start_finishes_it(tmp_path, mark: str) -> None:

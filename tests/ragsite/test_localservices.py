@@ -1,4 +1,3 @@
-import contextlib
 import json
 import os
 import signal
@@ -9,7 +8,7 @@ import uuid
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.processes import run_processes
+from tests.processes import kill_run, run_processes
 
 
 def run_counting_servers(command: list[str], env: dict[str, str], var: Path) -> tuple[int, dict[int, str]]:
@@ -20,9 +19,7 @@ def run_counting_servers(command: list[str], env: dict[str, str], var: Path) -> 
     done = subprocess.run(command, cwd=ROOT, env={**env, "RAGSITE_RUN_MARK": mark}, capture_output=True, timeout=120)
     time.sleep(1)  # a server told to stop may take a moment to exit
     left = {pid: c for pid, c in run_processes(mark, var).items() if "redis-server" in c or "postgres" in c}
-    for pid in run_processes(mark, var):
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+    kill_run(mark, var)
     return done.returncode, left
 
 
@@ -77,6 +74,4 @@ def test_kill_of_the_command_runner_stops_the_command_and_its_servers(tmp_path) 
         time.sleep(1)
         assert run_processes(mark, var) == {}
     finally:
-        for pid in run_processes(mark, var):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+        kill_run(mark, var)
