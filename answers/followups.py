@@ -4,7 +4,9 @@ The input: `{"followups": [[[question, document or null, phrase or null], ...], 
 null: the documents do not cover that turn. An optional "standalone" list holds each turn written to stand alone,
 for comparison. Follow-up turns (every turn after a thread's first) are judged: the right document first, and the
 answering sentence (its phrase) in the context; a topic switch is a follow-up whose document differs from the
-previous turn's.
+previous turn's; a new topic is a follow-up whose standalone version is the question itself (it needs nothing
+from before, in the same document or not), and a mode that adds an earlier question's words to it makes it
+inherit the old topic.
 """
 
 import itertools
@@ -17,6 +19,7 @@ from pathlib import Path
 from retrieval.context import Passage
 from retrieval.metrics import percentile
 from retrieval.questionsets import holds_phrase
+from retrieval.terms import content_terms
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,10 @@ class Turn:
     document: str | None
     phrase: str | None
     standalone: str | None = None
+
+    @property
+    def new_topic(self) -> bool:
+        return self.standalone == self.question
 
 
 def followups_load(path: Path) -> list[list[Turn]]:
@@ -61,14 +68,24 @@ class ModeFigures:
     kept: int = 0
     switches: int = 0
     switch_first: int = 0
+    new_topics: int = 0
+    inherited: int = 0
     rewrite_ms: list[float] = field(default_factory=list)
 
     def line(self, name: str) -> str:
         p50, p95 = percentile(self.rewrite_ms, 50), percentile(self.rewrite_ms, 95)
         return (
             f"{name}: first {self.first}/{self.turns}, context kept {self.kept}/{self.turns}; topic switches: first "
-            f"{self.switch_first}/{self.switches}; rewrite p50 {p50:.0f} ms, p95 {p95:.0f} ms"
+            f"{self.switch_first}/{self.switches}; new topics inheriting {self.inherited}/{self.new_topics}; "
+            f"rewrite p50 {p50:.0f} ms, p95 {p95:.0f} ms"
         )
+
+
+def inherits(query: str, question: str, earlier: list[tuple[str, str]]) -> bool:
+    """Whether the query searches a word of an earlier question that the question itself does not use (rewording
+    the question, as a model may, is no inheritance)."""
+    before = set().union(*(content_terms(asked) for _, asked in earlier))
+    return bool((content_terms(query) - content_terms(question)) & before)
 
 
 def followups_measure(threads: list[list[Turn]], rewrite: Rewrite, search: Search) -> ModeFigures:
@@ -79,6 +96,8 @@ def followups_measure(threads: list[list[Turn]], rewrite: Rewrite, search: Searc
             started = time.perf_counter()
             query = rewrite(turn.question, earlier)
             figures.rewrite_ms.append((time.perf_counter() - started) * 1000)
+            figures.new_topics += turn.new_topic
+            figures.inherited += turn.new_topic and inherits(query, turn.question, earlier)
             earlier.append((query, turn.question))
             if turn.document is None or turn.phrase is None:
                 continue

@@ -3,9 +3,9 @@
 With a model configured it rewrites the question (temperature 0, LLM_REWRITE_TIMEOUT_SECONDS, the question as
 asked on any failure or an unusable reply).
 Without a model the rule is deterministic: a follow-up that refers back ("and abroad?", "does that go for ...",
-"how long to charge it?") or is too short to name its topic ("how fast?") carries the content words of the
-question before it (itself already made standalone, so a chain keeps its topic); any other question starts a new
-topic and keeps its own words only, so the old topic never leaks into it.
+"how long to charge it?", "what do I get otherwise?") or is too short to name its topic ("how fast?") carries the
+words of the thread's topic (thread_topic); any other question starts a new topic and keeps its own words only, so
+the old topic never leaks into it.
 """
 
 import re
@@ -18,7 +18,7 @@ from retrieval.terms import STOP, words
 # Words that point back at the previous question's topic: a leading "and / also / what about", or a pronoun.
 _REFERS_BACK = re.compile(
     r"^\s*(and|also|plus|but|so|then|what about|how about)\b|\b(it|its|that|this|these|those|they|them|their|there|"
-    r"one|ones|too|same)\b",
+    r"one|ones|other|others|another|else|instead|either|again|then|too|same)\b",
     re.IGNORECASE,
 )
 # At most this many content words of its own and a question cannot name a topic ("How fast?", "What's the number?").
@@ -33,13 +33,32 @@ def refers_back(question: str) -> bool:
     return bool(_REFERS_BACK.search(question)) or len(content_words(question)) <= SHORT
 
 
-def rule_rewrite(question: str, previous: str | None) -> str:
-    """The question as retrieval should search it, given the previous turn's standalone question (None: none)."""
-    if not previous or not refers_back(question):
+def _stems(terms: list[str]) -> set[str]:
+    return {w.lower()[:5] for w in terms}
+
+
+def thread_topic(questions: list[str]) -> list[str]:
+    """The content words naming what a thread is about after these questions, oldest first: a question that
+    stands alone sets the topic; a follow-up naming no topic of its own ("How fast?", "Since when has he done
+    that?") asks about the same topic and passes it on unchanged, so its words never pile up down a chain; a longer
+    follow-up adds its own words to it ("And the per diem for food?")."""
+    topic: list[str] = []
+    for question in questions:
+        own = content_words(question)
+        if not topic or not refers_back(question):
+            topic = own
+        elif len(own) > SHORT:
+            topic = own + [w for w in topic if w.lower()[:5] not in _stems(own)]
+    return topic
+
+
+def rule_rewrite(question: str, earlier: list[str]) -> str:
+    """The question as retrieval should search it, given the questions asked before it in its thread, oldest first."""
+    if not earlier or not refers_back(question):
         return question
-    own = {w.lower()[:5] for w in content_words(question)}
+    own = _stems(content_words(question))
     carried: list[str] = []
-    for word in content_words(previous):
+    for word in thread_topic(earlier):
         if word.lower()[:5] not in own and word not in carried:
             carried.append(word)
     return f"{question} ({' '.join(carried)})" if carried else question
@@ -79,5 +98,4 @@ def standalone_query(question: str, earlier: list[tuple[str, str]]) -> str:
         except LLMError:
             return question
         return usable_rewrite(reply, question, history) or question
-    last_query, last_question = earlier[-1]
-    return rule_rewrite(question, last_query or last_question)
+    return rule_rewrite(question, [asked for _, asked in earlier])

@@ -6,10 +6,13 @@ import pytest
 
 from answers.rewrite import rule_rewrite, standalone_query
 
-PREVIOUS = "What's the hotel limit when I travel in Norway?"
+PREVIOUS = ["What's the hotel limit when I travel in Norway?"]
 
 
-@pytest.mark.parametrize("follow_up", ["And abroad?", "How fast?", "Does that go for the glassblowers too?"])
+@pytest.mark.parametrize(
+    "follow_up",
+    ["And abroad?", "How fast?", "Does that go for the glassblowers too?", "What do I get otherwise, in Bergen?"],
+)
 def test_a_follow_up_that_refers_back_or_names_no_topic_carries_the_previous_topic(follow_up) -> None:
     rewritten = rule_rewrite(follow_up, PREVIOUS)
     assert rewritten.startswith(follow_up) and "hotel" in rewritten and "Norway" in rewritten
@@ -21,14 +24,24 @@ def test_a_question_that_names_its_own_topic_never_inherits_the_old_one() -> Non
 
 
 def test_a_chain_keeps_its_topic_and_no_word_is_carried_twice() -> None:
-    second = rule_rewrite("How fast?", "Who do I tell if my work laptop gets stolen?")
-    third = rule_rewrite("And the phone extension?", second)
+    laptop = "Who do I tell if my work laptop gets stolen?"
+    third = rule_rewrite("And the phone extension?", [laptop, "How fast?"])
     assert "laptop" in third and "stolen" in third
     assert rule_rewrite("And the hotel in Norway?", PREVIOUS) == "And the hotel in Norway? (limit travel)"
 
 
+def test_a_follow_up_naming_no_topic_passes_the_topic_on_without_its_own_words() -> None:
+    board = ["Who chairs the co-op's board?", "Since when has he done that?"]
+    assert rule_rewrite("How many others sit on it?", board) == "How many others sit on it? (chairs co op board)"
+
+
+def test_a_longer_follow_up_adds_its_own_words_to_the_topic() -> None:
+    trip = ["How much is the hotel cap abroad?", "And the per diem for food?"]
+    assert rule_rewrite("How fast is it paid?", trip) == "How fast is it paid? (per diem food hotel cap abroad)"
+
+
 def test_a_first_question_is_searched_as_asked() -> None:
-    assert rule_rewrite("How fast?", None) == "How fast?"
+    assert rule_rewrite("How fast?", []) == "How fast?"
 
 
 EARLIER = [("Who do I tell if my work laptop gets stolen?", "Who do I tell if my work laptop gets stolen?")]
