@@ -18,7 +18,7 @@ from retrieval.terms import STOP, words
 # Words that point back at the previous question's topic: a leading "and / also / what about", or a pronoun.
 _REFERS_BACK = re.compile(
     r"^\s*(and|also|plus|but|so|then|what about|how about)\b|\b(it|its|that|this|these|those|they|them|their|there|"
-    r"one|ones|other|others|another|else|instead|either|again|then|too|same)\b",
+    r"one|ones|other|others|otherwise|another|else|instead|either|again|then|too|same)\b",
     re.IGNORECASE,
 )
 # At most this many content words of its own and a question cannot name a topic ("How fast?", "What's the number?").

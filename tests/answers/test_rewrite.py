@@ -11,7 +11,12 @@ PREVIOUS = ["What's the hotel limit when I travel in Norway?"]
 
 @pytest.mark.parametrize(
     "follow_up",
-    ["And abroad?", "How fast?", "Does that go for the glassblowers too?", "What do I get otherwise, in Bergen?"],
+    [
+        "And abroad?",
+        "How fast?",
+        "Does that go for the glassblowers too?",
+        "What do I get otherwise in the Bergen showroom?",
+    ],
 )
 def test_a_follow_up_that_refers_back_or_names_no_topic_carries_the_previous_topic(follow_up) -> None:
     rewritten = rule_rewrite(follow_up, PREVIOUS)
