@@ -6,6 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 # The CPU build of torch; the default PyPI build would pull several GB of CUDA libraries.
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 
+# Tesseract reads scans and photos of pages (ingestion/ocr.py); add a tesseract-ocr-<lang> pack per OCR_LANGUAGES.
+ARG OCR_PACKAGES="tesseract-ocr tesseract-ocr-eng"
+RUN apt-get update && apt-get install -y --no-install-recommends $OCR_PACKAGES && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY requirements.txt requirements-nodeps.txt ./
 RUN pip install --extra-index-url "$TORCH_INDEX_URL" -r requirements.txt \

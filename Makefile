@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser run test lint typecheck pytest demo clean
+.PHONY: install browser ocr run test lint typecheck pytest demo clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,15 @@ browser:
 	    apt-get install -y -qq --no-install-recommends chromium; \
 	  else echo "chromium is missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
 
-run: install
+# Scans and photos of pages are read by Debian's Tesseract (English; add packs named by OCR_LANGUAGES).
+OCR_PACKAGES ?= tesseract-ocr tesseract-ocr-eng
+ocr:
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $(OCR_PACKAGES); \
+	  else echo "tesseract is missing: sudo apt-get install $(OCR_PACKAGES) (scans cannot be read; OCR tests skipped)"; fi; }
+
+run: install ocr
 	$(PY) -m ragsite.devrun
 
 lint: install
@@ -31,7 +39,7 @@ lint: install
 typecheck: install
 	$(PY) -m mypy .
 
-pytest: install browser
+pytest: install browser ocr
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

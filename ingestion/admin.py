@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from ingestion.forms import MoveForm, UploadForm
 from ingestion.models import Chunk, Collection, Document
-from ingestion.selectors import documents_active
+from ingestion.selectors import documents_active, ocr_summary
 from ingestion.services import document_create, document_delete, document_reingest, documents_move, human_size
 from retrieval.selectors import coverage_in_use
 
@@ -29,12 +29,12 @@ class ChunkInline(admin.TabularInline):
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
     list_display = ("title", "collection", "status_badge", "progress", "short_error", "content_type", "size",
-                    "page_count", "uploaded_by", "created_at")  # fmt: skip
+                    "page_count", "ocr", "uploaded_by", "created_at")  # fmt: skip
     list_filter = ("collection", "status", "content_type", "language")
     search_fields = ("title", "original_name", "external_id", "sha256")
     actions = ["reingest_selected", "move_selected", "delete_selected_documents"]
     readonly_fields = ("collection", "original_name", "original_file", "sha256", "content_type", "size_bytes",
-                       "status", "error", "chunks_done", "chunks_total", "page_count", "attempts", "uploaded_by",
+                       "status", "error", "chunks_done", "chunks_total", "page_count", "ocr", "attempts", "uploaded_by",
                        "external_id", "created_at", "updated_at", "started_at", "finished_at")  # fmt: skip
     fields = ("title", "language", *readonly_fields)
     inlines = [ChunkInline]
@@ -63,6 +63,11 @@ class DocumentAdmin(admin.ModelAdmin):
         if not obj.pk or not obj.file:
             return "-"
         return format_html('<a href="{}">{}</a>', reverse("answers:document-file", args=[obj.pk]), obj.original_name)
+
+    @admin.display(description="OCR")
+    def ocr(self, obj: Document) -> str:
+        said, low = ocr_summary(obj)
+        return format_html('<span class="doc-ocr-low">{}</span>', said) if low else said
 
     @admin.display(description="Reason")
     def short_error(self, obj: Document) -> str:

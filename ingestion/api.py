@@ -32,6 +32,7 @@ def document_data(document: Document) -> dict[str, Any]:
         "progress": {"done": document.chunks_done, "total": document.chunks_total},
         "error": document.error,
         "pages": document.page_count,
+        "ocr": {"pages": document.ocr_pages, "confidence": document.ocr_confidence},
         "language": document.language,
         "created_at": document.created_at.isoformat(),
         "finished_at": document.finished_at.isoformat() if document.finished_at else None,

@@ -1,11 +1,13 @@
-"""System checks for what ingestion needs from the database: pgvector, and the right embedding width."""
+"""System checks for what ingestion needs: pgvector and the right embedding width; Tesseract for scans."""
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError, connection
 from django.db.migrations.recorder import MigrationRecorder
+
+from ingestion.ocr import tesseract_problem
 
 
 def _vector_extension_state() -> tuple[bool, bool]:
@@ -58,3 +60,29 @@ def check_pgvector(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         ]
     return []
+
+
+@register()
+def check_ocr(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """OCR is needed only for scans, so its absence is a warning: every other file still reads."""
+    messages: list[CheckMessage] = []
+    problem = tesseract_problem()
+    if problem:
+        messages.append(
+            Warning(
+                f"Scans and photos of pages cannot be read: {problem}.",
+                hint="Install it (make ocr does, as root), or documents needing OCR will fail with this reason.",
+                id="ingestion.W010",
+            )
+        )
+    reading = settings.EXTRACT_TIME_LIMIT_SECONDS + settings.OCR_TIME_LIMIT_SECONDS
+    if reading >= settings.INGEST_STUCK_AFTER_SECONDS:
+        messages.append(
+            Error(
+                f"EXTRACT_TIME_LIMIT_SECONDS + OCR_TIME_LIMIT_SECONDS ({reading:g} s) must be under "
+                f"INGEST_STUCK_AFTER_SECONDS ({settings.INGEST_STUCK_AFTER_SECONDS} s), or a long OCR would be "
+                "taken for a dead worker and the document read twice.",
+                id="ingestion.E010",
+            )
+        )
+    return messages

@@ -16,13 +16,15 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HTML = "text/html"
 MARKDOWN = "text/markdown"
 TEXT = "text/plain"
-SUPPORTED_TYPES = (PDF, DOCX, HTML, MARKDOWN, TEXT)
+PNG, JPEG, TIFF = "image/png", "image/jpeg", "image/tiff"
+IMAGES = (PNG, JPEG, TIFF)  # photos and scans of pages, read by OCR
+SUPPORTED_TYPES = (PDF, DOCX, HTML, MARKDOWN, TEXT, *IMAGES)
+SUPPORTED_NAMES = "PDF, DOCX, HTML, Markdown, text, or a scan or photo of pages (PNG, JPEG, TIFF)"
+_IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": PNG, b"\xff\xd8\xff": JPEG, b"II*\x00": TIFF, b"MM\x00*": TIFF}
 
 # Magic numbers of common formats we do not read, so the refusal can name them.
 KNOWN_BINARY = {
     b"\xd0\xcf\x11\xe0": "a legacy Microsoft Office file (.doc/.xls/.ppt); save it as DOCX or PDF",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
     b"GIF8": "a GIF image",
     b"\x1f\x8b": "a gzip archive",
     b"Rar!": "a RAR archive",
@@ -42,6 +44,8 @@ class Extracted:
     pages: list[str]
     title: str
     paged: bool  # True when pages are real pages (PDF), False for one flowing text
+    ocr_pages: tuple[int, ...] = ()  # numbers (from 1) of the pages read by OCR
+    ocr_confidence: float | None = None  # their mean word confidence, 0-100
 
 
 def sniff_content_type(data: bytes, filename: str = "") -> str:
@@ -52,13 +56,16 @@ def sniff_content_type(data: bytes, filename: str = "") -> str:
         return PDF
     if data.startswith(b"PK\x03\x04"):
         return _sniff_zip(data)
+    for magic, image in _IMAGE_MAGIC.items():
+        if data.startswith(magic):
+            return image
     for magic, what in KNOWN_BINARY.items():
         if data.startswith(magic):
-            raise ExtractionError(f"Unsupported file type: this is {what}. Supported: PDF, DOCX, HTML, Markdown, text.")
+            raise ExtractionError(f"Unsupported file type: this is {what}. Supported: {SUPPORTED_NAMES}.")
     text = decode_text(data)
     head = text[:2048].lstrip().lower()
     if head.startswith(("<?xml", "<svg")) and not re.search(r"<html[\s>]", head):
-        raise ExtractionError("Unsupported file type: an XML or SVG file. Supported: PDF, DOCX, HTML, Markdown, text.")
+        raise ExtractionError(f"Unsupported file type: an XML or SVG file. Supported: {SUPPORTED_NAMES}.")
     if head.startswith(("<!doctype html", "<html")) or re.search(r"<(html|body|head)[\s>]", head):
         return HTML
     if filename.lower().endswith((".md", ".markdown")):
@@ -77,8 +84,7 @@ def _sniff_zip(data: bytes) -> str:
     if "word/document.xml" in names:
         return DOCX
     raise ExtractionError(
-        "Unsupported file type: a ZIP archive that is not a Word (DOCX) document. "
-        "Supported: PDF, DOCX, HTML, Markdown, text."
+        f"Unsupported file type: a ZIP archive that is not a Word (DOCX) document. Supported: {SUPPORTED_NAMES}."
     )
 
 
@@ -95,13 +101,12 @@ def decode_text(data: bytes) -> str:
         if best is None:
             raise ExtractionError(
                 "Unsupported file type: the content is binary, not text in any known encoding. "
-                "Supported: PDF, DOCX, HTML, Markdown, text."
+                f"Supported: {SUPPORTED_NAMES}."
             ) from None
         text = best
     if _control_share(text[:65536]) > 0.05:
         raise ExtractionError(
-            "Unsupported file type: the content is binary, not readable text. "
-            "Supported: PDF, DOCX, HTML, Markdown, text."
+            f"Unsupported file type: the content is binary, not readable text. Supported: {SUPPORTED_NAMES}."
         )
     return text
 

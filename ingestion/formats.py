@@ -10,6 +10,7 @@ from django.conf import settings
 from ingestion.extraction import (
     DOCX,
     HTML,
+    IMAGES,
     MARKDOWN,
     PDF,
     TEXT,
@@ -18,6 +19,7 @@ from ingestion.extraction import (
     decode_text,
     normalise_text,
 )
+from ingestion.ocr import mean_confidence, ocr_images, ocr_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,10 @@ def extract(data: bytes, content_type: str, filename: str = "") -> Extracted:
         extracted = markdown_to_text(decode_text(data))
     elif content_type == TEXT:
         extracted = Extracted(pages=[decode_text(data)], title="", paged=False)
+    elif content_type in IMAGES:
+        read = ocr_images(data)
+        numbers = tuple(range(1, len(read) + 1))
+        extracted = Extracted([p.text for p in read], "", True, numbers, mean_confidence(read))
     else:
         raise ExtractionError(f"Unsupported file type {content_type!r}.")
     pages = [normalise_text(page) for page in extracted.pages]
@@ -52,8 +58,10 @@ def extract(data: bytes, content_type: str, filename: str = "") -> Extracted:
             f"{settings.EXTRACT_MAX_CHARS:,} (EXTRACT_MAX_CHARS). Split it into smaller files."
         )
     if not any(page.strip() for page in pages):
-        raise ExtractionError("The file contains no text to index.")
-    return Extracted(pages=pages, title=normalise_text(extracted.title)[:500], paged=extracted.paged)
+        read_by = " (OCR found none in it)" if extracted.ocr_pages else ""
+        raise ExtractionError(f"The file contains no text to index{read_by}.")
+    title = normalise_text(extracted.title)[:500]
+    return Extracted(pages, title, extracted.paged, extracted.ocr_pages, extracted.ocr_confidence)
 
 
 def extract_pdf(data: bytes) -> Extracted:
@@ -81,16 +89,18 @@ def extract_pdf(data: bytes) -> Extracted:
     pages = [page for page in read if isinstance(page, str)]
     if len(pages) < len(read):
         logger.info("PDF pages that could not be read: %d of %d", len(read) - len(pages), len(read))
-    if not any(page.strip() for page in pages):
+    # A page pypdf could not read (a content bomb, a broken stream) is not handed to PDFium to render either.
+    texts, scanned = ocr_pdf(data, [page if isinstance(page, str) else None for page in read])
+    if not any(text.strip() for text in texts):
         faults = [fault for fault in read if isinstance(fault, Exception)]
         raise (
             _pdf_fault(faults[0])
             if faults
             else ExtractionError(
-                "The PDF has no text layer (it is probably a scanned image). Run OCR on it, then upload it again."
+                "The PDF holds no text: neither a text layer nor page images with text that OCR could read."
             )
         )
-    return Extracted(pages=[page if isinstance(page, str) else "" for page in read], title=title, paged=True)
+    return Extracted(texts, title, True, tuple(scanned), mean_confidence(list(scanned.values())))
 
 
 def _page_text(page: object) -> str | Exception:

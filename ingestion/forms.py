@@ -14,7 +14,10 @@ class MultipleFileField(forms.FileField):
     """A file field that takes one or many files (Django's documented recipe)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.docx,.html,.htm,.md,.markdown,.txt"}))
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": ".pdf,.docx,.html,.htm,.md,.markdown,.txt,.png,.jpg,.jpeg,.tif,.tiff"}),
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> Any:
@@ -29,7 +32,8 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     documents = MultipleFileField(
         label="Files",
-        help_text="PDF, DOCX, HTML, Markdown or plain text; one or many at once. "
+        help_text="PDF, DOCX, HTML, Markdown, plain text, or scans and photos of pages (PNG, JPEG, TIFF; read by "
+        "OCR); one or many at once. "
         f"At most {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB each.",
     )
     language = forms.ChoiceField(

@@ -84,6 +84,9 @@ class Document(models.Model):
     chunks_done = models.PositiveIntegerField(default=0)
     chunks_total = models.PositiveIntegerField(default=0)
     page_count = models.PositiveIntegerField(null=True, blank=True)
+    # Pages (numbered from 1) read by OCR, and the mean confidence of the words read there (0-100).
+    ocr_pages = models.JSONField(default=list, db_default=Value([], JSONField()), blank=True)
+    ocr_confidence = models.FloatField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -15,7 +15,7 @@ from django.db import DatabaseError, InterfaceError, transaction
 
 from ingestion.chunking import ChunkSpan, chunk_text
 from ingestion.embedding import get_embedder, get_token_offsets
-from ingestion.extraction import ExtractionError
+from ingestion.extraction import Extracted, ExtractionError
 from ingestion.models import Chunk, Document
 from ingestion.sandbox import extract_bounded
 from ingestion.sentences import sentence_spans
@@ -42,8 +42,7 @@ PROGRESS_SLICE = 128
 class Prepared:
     document: Document
     spans: list[ChunkSpan]
-    page_count: int | None
-    title: str
+    extracted: Extracted
 
 
 def documents_ingest(*, document_ids: Sequence[int], on_progress: Callable[[int], None] | None = None) -> None:
@@ -105,8 +104,7 @@ def _prepare(document: Document) -> Prepared | None:
         _fail_unexpected(document.pk, exc)
         return None
     document.chunks_total = len(spans)
-    page_count = len(extracted.pages) if extracted.paged else None
-    return Prepared(document=document, spans=spans, page_count=page_count, title=extracted.title)
+    return Prepared(document=document, spans=spans, extracted=extracted)
 
 
 def _embed_and_store(group: list[Prepared], on_progress: Callable[[int], None] | None) -> None:
@@ -150,12 +148,18 @@ def _store(group: list[Prepared], vectors: np.ndarray) -> None:
         chunks = [chunk for p, v in kept for chunk in _chunks(p, v, collection_id=live[p.document.pk])]
         Chunk.objects.bulk_create(chunks, batch_size=1000)
         for prepared, _ in kept:
-            document = prepared.document
-            document.chunks_total = len(prepared.spans)
-            document.page_count = prepared.page_count
-            if prepared.title and document.title == Path(document.original_name).stem[:500]:
-                document.title = prepared.title[:500]  # the file's own title beats its file name
+            _describe(prepared.document, prepared.extracted, chunks=len(prepared.spans))
         documents_finish(documents=[p.document for p, _ in kept])
+
+
+def _describe(document: Document, extracted: Extracted, *, chunks: int) -> None:
+    """What the document's reading found, on the document: pages, title, which pages OCR read and how surely."""
+    document.chunks_total = chunks
+    document.page_count = len(extracted.pages) if extracted.paged else None
+    if extracted.title and document.title == Path(document.original_name).stem[:500]:
+        document.title = extracted.title[:500]  # the file's own title beats its file name
+    document.ocr_pages = list(extracted.ocr_pages)
+    document.ocr_confidence = extracted.ocr_confidence
 
 
 def _chunks(prepared: Prepared, vectors: np.ndarray, *, collection_id: int) -> list[Chunk]:

@@ -3,7 +3,9 @@
 Parsers of PDF, DOCX and HTML can be driven into hours of work or gigabytes of memory by a hostile file, and
 Celery's own time limits do nothing in the solo pool. So the parsing runs in a fresh Python process
 (`python -m ingestion.sandbox`) that limits its own address space (RLIMIT_AS) before it reads the file, and is
-killed at EXTRACT_TIME_LIMIT_SECONDS. Plain text is read in-process: decoding and normalising are linear in its size.
+killed, with the OCR program it may be running, at EXTRACT_TIME_LIMIT_SECONDS (plus OCR_TIME_LIMIT_SECONDS for a
+PDF or image, whose pages may need OCR). Plain text is read in-process: decoding and normalising are linear in its
+size.
 The request goes to the child as JSON on stdin, the answer comes back as JSON on stdout.
 """
 
@@ -15,17 +17,27 @@ import resource
 import signal
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
-from ingestion.extraction import TEXT, Extracted, ExtractionError
+from ingestion.extraction import IMAGES, PDF, TEXT, Extracted, ExtractionError
 from ingestion.formats import extract
 
 ROOT = Path(__file__).resolve().parent.parent
 # The settings the readers use, sent along so the child obeys the parent's values.
-_READER_SETTINGS = ("PDF_MAX_PAGES", "DOCX_MAX_UNCOMPRESSED_BYTES", "EXTRACT_MAX_CHARS")
+_READER_SETTINGS = (
+    "PDF_MAX_PAGES",
+    "DOCX_MAX_UNCOMPRESSED_BYTES",
+    "EXTRACT_MAX_CHARS",
+    "OCR_LANGUAGES",
+    "OCR_DPI",
+    "OCR_PAGE_MIN_CHARS",
+    "OCR_PAGE_TIMEOUT_SECONDS",
+    "OCR_TIME_LIMIT_SECONDS",
+)
 
 
 def extract_bounded(data: bytes, content_type: str, filename: str = "") -> Extracted:
@@ -33,6 +45,11 @@ def extract_bounded(data: bytes, content_type: str, filename: str = "") -> Extra
     if content_type == TEXT:
         return extract(data, content_type, filename)
     seconds, megabytes = settings.EXTRACT_TIME_LIMIT_SECONDS, settings.EXTRACT_MEMORY_LIMIT_MB
+    limits = "EXTRACT_TIME_LIMIT_SECONDS"
+    if content_type in (PDF, *IMAGES) and settings.OCR_TIME_LIMIT_SECONDS:
+        # Pages may need OCR, which keeps to its own time limit inside this one.
+        seconds += settings.OCR_TIME_LIMIT_SECONDS
+        limits += " + OCR_TIME_LIMIT_SECONDS"
     request = {
         "data": base64.b64encode(data).decode("ascii"),
         "content_type": content_type,
@@ -54,10 +71,10 @@ def extract_bounded(data: bytes, content_type: str, filename: str = "") -> Extra
     try:
         out, _ = child.communicate(json.dumps(request).encode(), timeout=seconds)
     except subprocess.TimeoutExpired:
-        child.kill()
+        os.killpg(child.pid, signal.SIGKILL)  # its own session: the reader and the tesseract it runs
         child.communicate()
         raise ExtractionError(
-            f"Reading the file took longer than {seconds:g} s (EXTRACT_TIME_LIMIT_SECONDS) and was stopped: "
+            f"Reading the file took longer than {seconds:g} s ({limits}) and was stopped: "
             "it may be damaged or built to be slow to read."
         ) from None
     return _answer(out, child.returncode, megabytes)
@@ -71,7 +88,8 @@ def _answer(out: bytes, returncode: int, megabytes: int) -> Extracted:
         answer = {"kind": "died"}
     kind = answer.get("kind")
     if kind == "ok":
-        return Extracted(pages=answer["pages"], title=answer["title"], paged=answer["paged"])
+        ocr = tuple(answer["ocr_pages"])
+        return Extracted(answer["pages"], answer["title"], answer["paged"], ocr, answer["ocr_confidence"])
     if kind == "refused":
         raise ExtractionError(answer["reason"])
     if kind == "memory" or returncode in (-9, 137):
@@ -118,7 +136,7 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
         if peak > limit // 2:
             return {"kind": "memory"}
         return {"kind": "error", "reason": f"{type(exc).__name__}: {str(exc)[:300]}"}
-    return {"kind": "ok", "pages": extracted.pages, "title": extracted.title, "paged": extracted.paged}
+    return {"kind": "ok", **asdict(extracted)}
 
 
 if __name__ == "__main__":

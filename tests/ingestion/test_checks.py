@@ -22,3 +22,18 @@ def test_missing_pgvector_extension_is_reported() -> None:
         cursor.execute("DROP EXTENSION vector CASCADE")
     errors = check_pgvector()
     assert [e.id for e in errors] == ["ingestion.E001"]
+
+
+def test_a_missing_ocr_language_pack_is_a_warning_naming_it(settings) -> None:
+    from ingestion.checks import check_ocr
+
+    settings.OCR_LANGUAGES = "eng+xyz"
+    [warning] = check_ocr()
+    assert warning.id == "ingestion.W010" and "tesseract-ocr-xyz" in warning.msg
+
+
+def test_ocr_time_that_a_sweep_would_take_for_a_dead_worker_is_an_error(settings) -> None:
+    from ingestion.checks import check_ocr
+
+    settings.EXTRACT_TIME_LIMIT_SECONDS, settings.OCR_TIME_LIMIT_SECONDS = 300, 1600
+    assert "ingestion.E010" in [message.id for message in check_ocr()]

@@ -38,7 +38,7 @@ def test_type_is_judged_by_content_not_extension() -> None:
     [
         (b"", "empty.txt", "empty"),
         (b"   \n\t  ", "blank.md", "empty"),
-        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "photo.pdf", "PNG image"),
+        (b"GIF89a" + bytes(range(256)) * 8, "photo.pdf", "GIF image"),
         (b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 8, "tool.txt", "program"),
         (bytes(range(256)) * 64, "random.txt", "binary"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "old.doc", "legacy Microsoft Office"),
@@ -77,7 +77,7 @@ def test_encrypted_pdf_is_reported_as_password_protected() -> None:
 
 
 def test_pdf_without_text_layer_asks_for_ocr() -> None:
-    with pytest.raises(ExtractionError, match="no text layer"):
+    with pytest.raises(ExtractionError, match="holds no text"):
         extract_file(make_pdf([None, None]), "scan.pdf")
 
 

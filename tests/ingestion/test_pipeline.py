@@ -51,7 +51,7 @@ def test_pdf_is_indexed_with_pages_embeddings_and_text_search() -> None:
     [
         (corrupt_pdf(), "broken.pdf", "damaged"),
         (encrypted_pdf("Board minutes."), "locked.pdf", "password-protected"),
-        (make_pdf([None]), "scan.pdf", "no text layer"),
+        (make_pdf([None]), "scan.pdf", "holds no text"),
         (zip_bomb_docx(), "bomb.docx", "zip bomb"),
     ],
 )
