@@ -27,7 +27,7 @@ from answers.selectors import (
 from answers.serialize import answer_data, passages_data
 from answers.services import Event, answer_stream, feedback_set, passage_mark_set
 from answers.streaming import stream_response
-from ingestion.extraction import DOCX, HTML, MARKDOWN, PDF, TEXT
+from ingestion.extraction import DOCX, HTML, IMAGES, MARKDOWN, PDF, TEXT
 from ingestion.selectors import document_readable
 
 View = Callable[..., HttpResponseBase]
@@ -170,7 +170,14 @@ def document_file(request: HttpRequest, document_id: int) -> HttpResponseBase:
 
 
 # What each stored type is served as, and whether the browser shows it (Markdown reads well as plain text).
-SERVED = {PDF: (PDF, True), HTML: (HTML, True), MARKDOWN: (TEXT, True), TEXT: (TEXT, True), DOCX: (DOCX, False)}
+SERVED = {
+    PDF: (PDF, True),
+    HTML: (HTML, True),
+    MARKDOWN: (TEXT, True),
+    TEXT: (TEXT, True),
+    DOCX: (DOCX, False),
+    **{image: (image, True) for image in IMAGES},  # a scan or photo is shown as itself
+}
 
 
 def _utf8(head: bytes) -> bool:

@@ -118,3 +118,11 @@ def test_the_original_file_is_served_with_its_own_type(alice_client, demo_corpus
     assert ("attachment" in response["Content-Disposition"]) is not inline
     assert response["X-Content-Type-Options"] == "nosniff"
     assert (response.get("Content-Security-Policy") == "sandbox") is (stored != "application/pdf")
+
+
+def test_a_scan_or_photo_is_served_as_the_image_it_is(alice_client, demo_corpus) -> None:
+    document = demo_corpus[0]
+    type(document).objects.filter(pk=document.pk).update(content_type="image/png")  # rolled back with the test
+    response = alice_client.get(reverse("answers:document-file", args=[document.pk]))
+    assert response["Content-Type"] == "image/png" and "attachment" not in response["Content-Disposition"]
+    assert response["Content-Security-Policy"] == "sandbox"
