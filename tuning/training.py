@@ -1,6 +1,5 @@
 """Fine-tuning a cross-encoder on this CPU: listwise softmax cross-entropy over groups of one positive and its
-hard negatives, bf16 autocast (AMX), AdamW with warm-up and linear decay, optionally the lower layers frozen and
-the scores anchored to the base model's.
+hard negatives, bf16 autocast (AMX), AdamW with warm-up and linear decay, optionally the lower layers frozen.
 
 A training run reads pairs (tuning/training_set.py) and writes a PyTorch model folder; tuning/export.py makes the
 int8 ONNX copy that is served.
@@ -31,14 +30,6 @@ class TrainSettings:
     # Dropout's random masks cost more than the forward pass itself on this CPU: off, a step runs ~2.1x faster
     # (benchmarks/train_step.py); on, the model's own rates regularise a long run on little data.
     dropout: bool = True
-    # Weight of a distillation term keeping every pair's logit near the base model's. The listwise loss is blind
-    # to a shift of a whole group, so a tuned model's scores drift (on the demo's documents a SciFact-tuned one
-    # scored everything ~6 logits lower) and a threshold calibrated on one collection stops holding on another.
-    anchor: float = 0.0
-    # One group per relevant document rather than per relevant chunk: its chunks are the group's positives and
-    # the loss asks only that one of them (softly, the best) rank above the negatives. A long document's other
-    # chunks need not hold the answer, and retrieval ranks a document by its best chunk anyway.
-    by_document: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,26 +56,20 @@ class TrainReport:
         return asdict(self)
 
 
-def groups_of(pairs: Sequence[Pair], negatives: int, rng: random.Random, *, by_document: bool = False) -> list[Group]:
-    """Each positive (or, by document, each relevant document's positives) with `negatives` negatives of its own
-    question (drawn again if the question has fewer)."""
-    by_question: dict[str, tuple[str, dict[tuple[str, int], list[str]], list[str]]] = defaultdict(lambda: ("", {}, []))
+def groups_of(pairs: Sequence[Pair], negatives: int, rng: random.Random) -> list[Group]:
+    """Each positive with `negatives` negatives of its own question (drawn again if the question has fewer)."""
+    by_question: dict[str, tuple[str, list[str], list[str]]] = defaultdict(lambda: ("", [], []))
     for pair in pairs:
         question, positives, negative_texts = by_question[pair.question_id]
-        if pair.label:
-            # a positive of no known document is a group of its own
-            key = (pair.document, 0) if by_document and pair.document else ("", len(positives))
-            positives.setdefault(key, []).append(pair.text)
-        else:
-            negative_texts.append(pair.text)
+        (positives if pair.label else negative_texts).append(pair.text)
         by_question[pair.question_id] = (pair.question, positives, negative_texts)
     groups = []
     for question, positives, negative_texts in by_question.values():
         if not negative_texts:
             continue  # nothing to tell the positive apart from
-        for texts in positives.values():
+        for text in positives:
             drawn = _draw(negative_texts, negatives, rng)
-            groups.append(Group(question, tuple(texts), drawn, tuple(negative_texts)))
+            groups.append(Group(question, (text,), drawn, tuple(negative_texts)))
     return groups
 
 
@@ -105,7 +90,7 @@ def train(
     rng = random.Random(options.seed)
     torch.manual_seed(options.seed)
     training = [p for p in pairs if p.split == "train"]
-    groups = groups_of(training, options.negatives, rng, by_document=options.by_document)
+    groups = groups_of(training, options.negatives, rng)
     if not groups:
         raise ValueError("no training group: the training side needs questions with a positive and a negative")
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -114,7 +99,6 @@ def train(
     if not options.dropout:
         _dropout_off(model)
     model.train()
-    teacher = _frozen_copy(base) if options.anchor > 0 else None
     steps = max(1, round(len(groups) * options.epochs / options.batch_groups))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=options.learning_rate)
     warmup = max(1, int(steps * options.warmup_share))
@@ -126,7 +110,7 @@ def train(
     started = time.monotonic()
     for step in range(steps):
         batch = order[step * options.batch_groups : (step + 1) * options.batch_groups]
-        loss = _step(model, tokenizer, batch, options.max_tokens, teacher, options.anchor)
+        loss = _step(model, tokenizer, batch, options.max_tokens)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -165,9 +149,8 @@ def epochs_of(groups: list[Group], count: int, rng: random.Random) -> list[Group
     return order[:count]
 
 
-def _step(model: Any, tokenizer: Any, batch: list[Group], max_tokens: int, teacher: Any, anchor: float) -> Any:
-    """Listwise loss of one step: in each group, its positives (softly, the best of them) should score above its
-    negatives; with a teacher, plus `anchor` times the mean squared distance of every logit from the teacher's."""
+def _step(model: Any, tokenizer: Any, batch: list[Group], max_tokens: int) -> Any:
+    """Listwise loss of one step: in each group, its positive should score above its negatives."""
     import torch
 
     questions = [group.question for group in batch for _ in (*group.positives, *group.negatives)]
@@ -177,12 +160,7 @@ def _step(model: Any, tokenizer: Any, batch: list[Group], max_tokens: int, teach
     )
     with torch.autocast("cpu", dtype=torch.bfloat16):
         logits = model(**encoded).logits.view(-1)
-    loss = listwise_loss(logits.float(), batch)
-    if teacher is None:
-        return loss
-    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
-        kept = teacher(**encoded).logits.view(-1)
-    return loss + anchor * torch.nn.functional.mse_loss(logits.float(), kept.float())
+    return listwise_loss(logits.float(), batch)
 
 
 def listwise_loss(logits: Any, batch: list[Group]) -> Any:
@@ -196,16 +174,6 @@ def listwise_loss(logits: Any, batch: list[Group]) -> Any:
         losses.append(torch.logsumexp(scores, 0) - torch.logsumexp(scores[:hits], 0))
         start += width
     return torch.stack(losses).mean()
-
-
-def _frozen_copy(base: Path) -> Any:
-    """The base model as it is, for the anchor's targets: evaluation mode (no dropout), never trained."""
-    from transformers import AutoModelForSequenceClassification
-
-    teacher = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1).eval()
-    for parameter in teacher.parameters():
-        parameter.requires_grad = False
-    return teacher
 
 
 def _freeze(model: Any, layers: int) -> None:

@@ -35,12 +35,12 @@ def test_the_admin_form_starts_a_queued_training_run(
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             "/admin/retrieval/rerankerversion/train/",
-            {"base": "minilm-l6", "epochs": "1", "learning_rate": "2e-5", "negatives": "3", "freeze_layers": "0",
+            {"base": "shipped", "epochs": "1", "learning_rate": "2e-5", "negatives": "3", "freeze_layers": "0",
              "margin": "0.01"},
         )  # fmt: skip
     assert response.status_code == 302
     version = RerankerVersion.objects.get()
-    assert version.status == "training" and version.base == "minilm-l6" and queued == [version.pk]
+    assert version.status == "training" and version.base == "shipped" and queued == [version.pk]
     assert version.manifest["settings"]["dropout"] is False  # the box left unticked: the faster run
     listing = admin_client.get("/admin/retrieval/rerankerversion/")
     assert b"Train from feedback" in listing.content and b"starting" in listing.content

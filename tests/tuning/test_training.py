@@ -30,18 +30,6 @@ def test_each_positive_gets_its_own_questions_negatives() -> None:
         assert all(text.startswith(f"Unrelated note {number}-") for text in group.negatives)
 
 
-def test_by_document_a_documents_chunks_are_one_groups_positives() -> None:
-    two_chunks = [Pair("q", "Why?", "Part one.", 1, "beir", document="d1"),
-                  Pair("q", "Why?", "Part two.", 1, "beir", document="d1"),
-                  Pair("q", "Why?", "Other paper.", 1, "beir", document="d2"),
-                  Pair("q", "Why?", "No document.", 1, "mark"), Pair("q", "Why?", "Also none.", 1, "mark"),
-                  Pair("q", "Why?", "Wrong.", 0, "beir", document="d3")]  # fmt: skip
-    grouped = groups_of(two_chunks, 1, random.Random(1), by_document=True)
-    assert [g.positives for g in grouped] == [("Part one.", "Part two."), ("Other paper.",), ("No document.",),
-                                              ("Also none.",)]  # fmt: skip
-    assert len(groups_of(two_chunks, 1, random.Random(1))) == 5
-
-
 def test_a_group_with_several_positives_asks_only_that_one_of_them_ranks_first() -> None:
     import torch
 
@@ -124,26 +112,3 @@ def test_each_later_pass_draws_a_positives_negatives_afresh() -> None:
     assert order[0] == groups[0]  # the first pass is the groups as drawn
     assert all(len(set(group.negatives)) == 3 and group.positives == ("Because.",) for group in order)
     assert len({text for group in order for text in group.negatives}) > 3
-
-
-def test_an_anchored_run_keeps_its_scores_near_the_base_models(tiny_base, tmp_path) -> None:
-    """The listwise loss lets a group's scores drift together; the anchor holds them near the base model's. The
-    same steps with a heavy anchor move every logit less than without it."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    options = TrainSettings(epochs=4, batch_groups=1, negatives=3, max_tokens=32, learning_rate=1e-2, dropout=False)
-    train(tiny_base, tmp_path / "free", pairs(), options)
-    train(tiny_base, tmp_path / "anchored", pairs(), replace(options, anchor=100.0))
-    tokenizer = AutoTokenizer.from_pretrained(tiny_base)
-    texts = [p.text for p in pairs()]
-    encoded = tokenizer([p.question for p in pairs()], texts, padding=True, return_tensors="pt")
-
-    def logits(folder):
-        with torch.no_grad():
-            return AutoModelForSequenceClassification.from_pretrained(folder).eval()(**encoded).logits.view(-1)
-
-    base = logits(tiny_base)
-    moved_free = (logits(tmp_path / "free") - base).abs().mean()
-    moved_anchored = (logits(tmp_path / "anchored") - base).abs().mean()
-    assert moved_anchored < moved_free / 3

@@ -30,10 +30,6 @@ class Command(BaseCommand):
         parser.add_argument("--freeze-layers", type=int, default=defaults.freeze_layers)
         parser.add_argument("--no-dropout", dest="dropout", action="store_false",
                             help="dropout off: about twice as fast a step on this CPU")  # fmt: skip
-        parser.add_argument("--anchor", type=float, default=defaults.anchor,
-                            help="weight keeping each score near the base model's (0: off)")  # fmt: skip
-        parser.add_argument("--by-document", action="store_true",
-                            help="one group per relevant document, its chunks together as positives")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["pairs"].exists():
