@@ -139,31 +139,6 @@ def merged_label(found: list[tuple[int, str]]) -> tuple[int, str] | None:
     return (1 if votes[1] > votes[0] else 0), strength
 
 
-def beir_pairs(
-    pools: Iterable[LabelledPool], queries: dict[str, str], *, negatives_from: int = 30, evidence: bool = True,
-    eval_share: float = 0.2, seed: int = 13,
-) -> list[Pair]:  # fmt: skip
-    """Pairs from a BEIR split's stored pools: relevant chunks positive, the rest of the pool's top negative."""
-    pairs = []
-    for pool in pools:
-        split = split_of(pool.question_id, eval_share=eval_share, seed=seed)
-        ranked = sorted(pool.candidates, key=lambda c: c.final_rank or 0)
-        for rank, candidate in enumerate(ranked):
-            label = 1 if pool.relevant.get(candidate.external_id, 0) > 0 else 0
-            if label or rank < negatives_from:
-                text = candidate_text(candidate, evidence=evidence)
-                question = queries[pool.question_id]
-                pairs.append(Pair(pool.question_id, question, text, label, "beir", split, candidate.external_id))
-    return pairs
-
-
-def candidate_text(candidate: Scored, *, evidence: bool) -> str:
-    text = candidate.text
-    if evidence and candidate.window_start is not None and candidate.window_end is not None:
-        text = text[candidate.window_start : candidate.window_end]
-    return rerank_text(candidate.title, text)
-
-
 def write_pairs(pairs: Iterable[Pair], path: Path) -> None:
     with path.open("w", encoding="utf-8") as out:
         for pair in pairs:

@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("ingestion", "retrieval", "answers", "ragsite", "demo")
+APPS = ("ingestion", "retrieval", "answers", "tuning", "ragsite", "demo")
 
 
 def project_modules() -> dict[str, Path]:

@@ -3,9 +3,7 @@
 import pytest
 
 from answers.models import Answer, AnswerPassage, Feedback, PassageMark
-from retrieval.calibration import LabelledPool
-from retrieval.context import Scored
-from tuning.training_set import beir_pairs, feedback_pairs, feedback_pools, question_key, split_of
+from tuning.training_set import feedback_pairs, feedback_pools, question_key, split_of
 
 pytestmark = pytest.mark.django_db
 
@@ -106,24 +104,6 @@ def test_a_question_is_never_split_between_training_and_evaluation(users) -> Non
     assert split_of(question_key("Question number 3?"), eval_share=0.2, seed=13) == split_of(
         question_key("question number 3"), eval_share=0.2, seed=13
     )
-
-
-def candidate(external_id: str, rank: int, text: str) -> Scored:
-    return Scored(
-        chunk_id=rank, document_id=rank, ordinal=0, text=text, page_start=1, page_end=1, token_count=5,
-        title="Paper", external_id=external_id, final_rank=rank, window_start=0, window_end=4, dense_rank=rank,
-        text_rank=None, rrf=1 / (60 + rank),
-    )  # fmt: skip
-
-
-def test_beir_pairs_take_relevant_chunks_as_positives_and_the_pool_top_as_negatives() -> None:
-    pool = LabelledPool(
-        "q1",
-        [candidate("d9", 3, "late relevant"), candidate("d1", 1, "top wrong"), candidate("d2", 2, "second wrong")],
-        {"d9": 1},
-    )
-    pairs = beir_pairs([pool], {"q1": "Is it?"}, negatives_from=1)
-    assert [(p.text, p.label, p.document) for p in pairs] == [("Paper\ntop ", 0, "d1"), ("Paper\nlate", 1, "d9")]
 
 
 def test_held_out_feedback_becomes_labelled_pools_of_the_sources_shown(users) -> None:

@@ -4,22 +4,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from retrieval.calibration import load_pools, pools_file
-from retrieval.evaluation import load_beir_split
-from tuning.training_set import Pair, beir_pairs, feedback_pairs, write_pairs
+from tuning.training_set import Pair, feedback_pairs, write_pairs
 
 
 class Command(BaseCommand):
     help = (
-        "Build reranker training pairs (question, passage, label) from users' marks and votes, or with --beir from "
-        "a BEIR split's stored pools (written by evaluate). Each question goes wholly to train or eval."
+        "Build reranker training pairs (question, passage, label) from users' marks and votes. Each question goes "
+        "wholly to train or eval."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--beir", type=Path, help="a BEIR folder: build from its qrels and stored pools")
-        parser.add_argument("--split", default="train")
-        parser.add_argument("--pools", type=Path, help="the pools file (default: evaluate's for the split)")
-        parser.add_argument("--negatives-from", type=int, default=30, help="hard negatives from the pool's top N")
         parser.add_argument("--text", choices=["evidence", "chunk"], default="evidence",
                             help="train on the best window, as served, or on the whole chunk")  # fmt: skip
         parser.add_argument("--eval-share", type=float, default=0.2, help="share of questions kept for evaluation")
@@ -34,26 +28,13 @@ class Command(BaseCommand):
             "eval_share": options["eval_share"],
             "seed": options["seed"],
         }
-        pairs = self._beir(options, shared) if options["beir"] else feedback_pairs(**shared)
+        pairs = feedback_pairs(**shared)
         if not pairs:
             raise CommandError("No labelled pairs: there are no marks or votes to learn from yet.")
         out: Path = options["out"]
         out.parent.mkdir(parents=True, exist_ok=True)
         write_pairs(pairs, out)
         self.stdout.write(summary(pairs) + f"\nwritten {out}")
-
-    def _beir(self, options: dict[str, Any], shared: dict[str, Any]) -> list[Pair]:
-        directory: Path = options["beir"]
-        split = load_beir_split(directory, options["split"])
-        pools_path = options["pools"] or pools_file(
-            settings.VAR_DIR / "evaluation", directory, options["split"], settings.RETRIEVAL_POOL
-        )
-        if not pools_path.exists():
-            raise CommandError(
-                f"No stored pools at {pools_path}: run 'manage.py evaluate --beir {directory} --split "
-                f"{options['split']}' first, or name the file with --pools."
-            )
-        return beir_pairs(load_pools(pools_path), split.queries, negatives_from=options["negatives_from"], **shared)
 
 
 def summary(pairs: list[Pair]) -> str:

@@ -1,40 +1,33 @@
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from retrieval.calibration import LabelledPool, load_pools, pools_file
-from retrieval.evaluation import load_beir_split
+from retrieval.calibration import LabelledPool
 from tuning.gate import gate_questions
-from tuning.measure import METRICS, cut
-from tuning.training_set import feedback_pools, split_of
+from tuning.measure import METRICS
+from tuning.training_set import feedback_pools
 from tuning.versions import Judging, version_judge, version_register
 
 
 class Command(BaseCommand):
     help = (
-        "Judge a trained reranker version against the active one on held-out questions (of users' feedback, or "
-        "with --beir of a BEIR split's stored pools); it becomes active only if it wins nDCG@10 by the margin, "
-        "else it is recorded as rejected."
+        "Judge a trained reranker version against the active one on held-out questions of users' feedback; it "
+        "becomes active only if it wins nDCG@10 by the margin and passes the gate, else it is recorded as rejected."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("folder", type=Path, help="the version's folder (finetune_reranker wrote it)")
-        parser.add_argument("--beir", type=Path, help="judge on a BEIR split's stored pools instead of feedback")
-        parser.add_argument("--split", default="train")
-        parser.add_argument("--pools", type=Path, help="the pools file (default: evaluate's for the split)")
         parser.add_argument("--eval-share", type=float, default=0.2, help="as given to build_training_set")
         parser.add_argument("--seed", type=int, default=13, help="as given to build_training_set")
-        parser.add_argument("--depth", type=int, default=settings.RETRIEVAL_POOL)
         parser.add_argument("--margin", type=float, default=0.01, help="nDCG@10 gain needed to be promoted")
 
     def handle(self, *args: Any, **options: Any) -> None:
         folder: Path = options["folder"]
         if not (folder / "manifest.json").exists() or not (folder / "onnx" / "model.onnx").exists():
             raise CommandError(f"{folder} is not a trained version (no manifest.json or onnx/model.onnx).")
-        heldout, queries = self._beir(options) if options["beir"] else self._feedback(options)
+        heldout, queries = self._feedback(options)
         if not heldout:
             raise CommandError("Too little labelled data to judge on: no held-out question with a relevant source.")
         self.stdout.write(f"{len(heldout)} held-out questions")
@@ -46,15 +39,6 @@ class Command(BaseCommand):
             except ValueError as exc:  # it trained on held-out questions
                 raise CommandError(str(exc)) from exc
         self.stdout.write(report(version.metrics) + f"\n{version.verdict}")
-
-    def _beir(self, options: dict[str, Any]) -> tuple[list[LabelledPool], dict[str, str]]:
-        split = load_beir_split(options["beir"], options["split"])
-        pools_path = options["pools"] or pools_file(
-            settings.VAR_DIR / "evaluation", options["beir"], options["split"], 50
-        )
-        pools = cut(load_pools(pools_path), options["depth"])
-        shared = {"eval_share": options["eval_share"], "seed": options["seed"]}
-        return [p for p in pools if split_of(p.question_id, **shared) == "eval"], split.queries
 
     def _feedback(self, options: dict[str, Any]) -> tuple[list[LabelledPool], dict[str, str]]:
         return feedback_pools(side="eval", eval_share=options["eval_share"], seed=options["seed"])

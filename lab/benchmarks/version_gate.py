@@ -2,7 +2,7 @@
 regression gate (questions no SciFact-trained version ever saw). judge_reranker refuses such a version, rightly:
 it has no held-out questions left.
 
-    .venv/bin/python -m ragsite.localservices -- .venv/bin/python benchmarks/version_gate.py \
+    .venv/bin/python -m ragsite.localservices -- .venv/bin/python lab/benchmarks/version_gate.py \
         var/models/NAME --pools var/evaluation/pools-scifact-train-50.jsonl
 
 The Platt fit uses `--questions` pools picked at random (seed 13); for such a version they are questions it trained
@@ -20,7 +20,7 @@ import random
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ragsite.settings")
 

@@ -5,7 +5,7 @@ uncovered ones refused would keep. A tuned version that fails the gate on contex
 documents lower across the board (a threshold problem) or separates them less well (a model problem); this tells
 which.
 
-    .venv/bin/python -m ragsite.localservices -- .venv/bin/python benchmarks/gate_separation.py \
+    .venv/bin/python -m ragsite.localservices -- .venv/bin/python lab/benchmarks/gate_separation.py \
         shipped:0 var/models/NAME:1 [--heldout var/evaluation/pools-scifact-train-50.jsonl]
 
 Each argument is `shipped` or a version folder, then `:` and the chunk weight it is served with. `--heldout`
@@ -20,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ragsite.settings")
 
