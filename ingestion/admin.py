@@ -52,7 +52,8 @@ class DocumentAdmin(admin.ModelAdmin):
     @admin.display(description="Progress")
     def progress(self, obj: Document) -> str:
         if obj.status == Document.Status.PROCESSING:
-            counted = f": {obj.chunks_done} / {obj.chunks_total} chunks" if obj.chunks_total else ""
+            unit = "pages" if obj.phase == Document.Phase.OCR else "chunks"
+            counted = f": {obj.chunks_done} / {obj.chunks_total} {unit}" if obj.chunks_total else ""
             return f"{obj.get_phase_display() or 'Starting'}{counted}"
         return f"{obj.chunks_total} chunks" if obj.status == Document.Status.READY else ""
 

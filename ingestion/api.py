@@ -21,7 +21,8 @@ PAGE_MAX = 500
 
 
 def document_data(document: Document) -> dict[str, Any]:
-    """A document's state as the API gives it (progress: chunks stored of those to store while processing)."""
+    """A document's state as the API gives it (progress: chunks stored of those to store while processing; pages
+    read of those to read in the phase "ocr")."""
     return {
         "id": document.pk,
         "title": document.title,

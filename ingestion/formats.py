@@ -19,7 +19,7 @@ from ingestion.extraction import (
     decode_text,
     normalise_text,
 )
-from ingestion.ocr import mean_confidence, ocr_images, ocr_pdf
+from ingestion.ocr import OnPage, mean_confidence, ocr_images, ocr_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +32,11 @@ _BLOCK_TAGS = [
 _DROP_SET, _BLOCK_SET = frozenset(_DROP_TAGS), frozenset(_BLOCK_TAGS)
 
 
-def extract(data: bytes, content_type: str, filename: str = "") -> Extracted:
-    """Extract normalised text pages; raises ExtractionError with a reason staff can act on."""
+def extract(data: bytes, content_type: str, filename: str = "", on_page: OnPage | None = None) -> Extracted:
+    """Extract normalised text pages; raises ExtractionError with a reason staff can act on. on_page hears the
+    progress of OCR, when pages need it."""
     if content_type == PDF:
-        extracted = extract_pdf(data)
+        extracted = extract_pdf(data, on_page)
     elif content_type == DOCX:
         extracted = extract_docx(data)
     elif content_type == HTML:
@@ -45,7 +46,7 @@ def extract(data: bytes, content_type: str, filename: str = "") -> Extracted:
     elif content_type == TEXT:
         extracted = Extracted(pages=[decode_text(data)], title="", paged=False)
     elif content_type in IMAGES:
-        read = ocr_images(data)
+        read = ocr_images(data, on_page)
         numbers = tuple(range(1, len(read) + 1))
         extracted = Extracted([p.text for p in read], "", True, numbers, mean_confidence(read))
     else:
@@ -64,7 +65,7 @@ def extract(data: bytes, content_type: str, filename: str = "") -> Extracted:
     return Extracted(pages, title, extracted.paged, extracted.ocr_pages, extracted.ocr_confidence)
 
 
-def extract_pdf(data: bytes) -> Extracted:
+def extract_pdf(data: bytes, on_page: OnPage | None = None) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
@@ -90,7 +91,7 @@ def extract_pdf(data: bytes) -> Extracted:
     if len(pages) < len(read):
         logger.info("PDF pages that could not be read: %d of %d", len(read) - len(pages), len(read))
     # A page pypdf could not read (a content bomb, a broken stream) is not handed to PDFium to render either.
-    texts, scanned = ocr_pdf(data, [page if isinstance(page, str) else None for page in read])
+    texts, scanned = ocr_pdf(data, [page if isinstance(page, str) else None for page in read], on_page)
     if not any(text.strip() for text in texts):
         faults = [fault for fault in read if isinstance(fault, Exception)]
         raise (

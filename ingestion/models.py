@@ -64,6 +64,7 @@ class Document(models.Model):
         """What a processing document is doing now (ingestion.states writes it with each heartbeat)."""
 
         READING = "reading", "Reading"
+        OCR = "ocr", "Reading by OCR"  # chunks_done / chunks_total count pages meanwhile
         CHUNKING = "chunking", "Chunking"
         EMBEDDING = "embedding", "Embedding"
         STORING = "storing", "Storing"

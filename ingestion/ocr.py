@@ -13,7 +13,9 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from PIL import Image, ImageFilter
@@ -30,6 +32,10 @@ _TESSERACT_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 # Tesseract reads the space a font leaves before "@" as a word gap ("people @example.org"): an address is one word.
 _EMAIL_GAP = re.compile(r"(\w) @([\w-]+\.\w)")
+
+
+# Told (pages read so far, pages to read) before each page: the sandboxed reader passes it on as progress.
+OnPage = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -149,10 +155,12 @@ IMAGE_MAX_PIXELS = 200_000_000
 UPSCALE_BELOW = 2000
 
 
-def ocr_pdf(data: bytes, texts: list[str | None]) -> tuple[list[str], dict[int, OcrPage]]:
+def ocr_pdf(
+    data: bytes, texts: list[str | None], on_page: OnPage | None = None
+) -> tuple[list[str], dict[int, OcrPage]]:
     """The PDF's pages with those that need it read by OCR instead of their text layer; and what OCR read, by
     page number (from 1). A page whose OCR finds less text than its layer keeps the layer; a page whose layer
-    could not be read at all (None) is left empty, unrendered."""
+    could not be read at all (None) is left empty, unrendered. on_page hears (pages read, pages to read)."""
     import pypdfium2
 
     budget = OcrBudget(settings.OCR_TIME_LIMIT_SECONDS)
@@ -162,26 +170,32 @@ def ocr_pdf(data: bytes, texts: list[str | None]) -> tuple[list[str], dict[int, 
         return [text or "" for text in texts], {}  # pypdf read it and PDFium cannot: keep what pypdf found
     read: dict[int, OcrPage] = {}
     try:
-        for index, text in enumerate(texts[: len(pdf)]):
-            if text is None:
-                continue
-            width, height = pdf.get_page_size(index)  # without parsing the page: most pages stop here
-            if not sparse(text, area_points=width * height):
-                continue
-            page = pdf[index]
-            images = page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=4)
-            if next(images, None) is None:
-                continue  # nothing to read: a blank or drawn page
+        scans = [i for i, text in enumerate(texts[: len(pdf)]) if text is not None and _scanned(pdf, i, text)]
+        for done, index in enumerate(scans):
+            if on_page is not None:
+                on_page(done, len(scans))
+            width, height = pdf.get_page_size(index)
             scale = min(settings.OCR_DPI / 72, (RENDER_MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
-            found = ocr_image(page.render(scale=scale).to_pil(), page=index + 1, budget=budget)
-            if len(found.text.strip()) > len(text.strip()):
+            found = ocr_image(pdf[index].render(scale=scale).to_pil(), page=index + 1, budget=budget)
+            if len(found.text.strip()) > len(str(texts[index]).strip()):
                 read[index + 1] = found
     finally:
         pdf.close()
     return [read[i + 1].text if i + 1 in read else text or "" for i, text in enumerate(texts)], read
 
 
-def ocr_images(data: bytes) -> list[OcrPage]:
+def _scanned(pdf: Any, index: int, text: str) -> bool:
+    """A page with far less text than its area holds and an image on it."""
+    import pypdfium2
+
+    width, height = pdf.get_page_size(index)  # without parsing the page: most pages stop here
+    if not sparse(text, area_points=width * height):
+        return False
+    images = pdf[index].get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=4)
+    return next(images, None) is not None  # else nothing to read: a blank or drawn page
+
+
+def ocr_images(data: bytes, on_page: OnPage | None = None) -> list[OcrPage]:
     """Every frame of a PNG, JPEG or (multi-page) TIFF read by OCR, turned upright by its EXIF orientation."""
     from PIL import ImageOps, ImageSequence, UnidentifiedImageError
 
@@ -191,6 +205,8 @@ def ocr_images(data: bytes) -> list[OcrPage]:
         with Image.open(io.BytesIO(data)) as image:
             pages = []
             for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+                if on_page is not None:
+                    on_page(number - 1, getattr(image, "n_frames", 1))
                 if number > settings.PDF_MAX_PAGES:
                     raise ExtractionError(f"The image has more than {settings.PDF_MAX_PAGES:,} pages (PDF_MAX_PAGES).")
                 upright = ImageOps.exif_transpose(frame).convert("L")

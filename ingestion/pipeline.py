@@ -83,7 +83,8 @@ def _prepare(document: Document) -> Prepared | None:
     try:
         with document.file.open("rb") as stream:
             data = stream.read()
-        extracted = extract_bounded(data, document.content_type, document.original_name)
+        extracted = extract_bounded(data, document.content_type, document.original_name, _ocr_progress(document))
+        document.chunks_done = 0  # it counted pages read by OCR
         documents_heartbeat(documents=[document], phase=Phase.CHUNKING)
         target = min(settings.CHUNK_TOKENS, get_embedder().max_tokens)
         spans = chunk_text(
@@ -105,6 +106,16 @@ def _prepare(document: Document) -> Prepared | None:
         return None
     document.chunks_total = len(spans)
     return Prepared(document=document, spans=spans, extracted=extracted)
+
+
+def _ocr_progress(document: Document) -> Callable[[int, int], None]:
+    """Pages read by OCR so far, shown as the document's progress; each is a heartbeat too (a long scan is alive)."""
+
+    def on_page(done: int, total: int) -> None:
+        document.chunks_done, document.chunks_total = done, total
+        documents_heartbeat(documents=[document], phase=Phase.OCR)
+
+    return on_page
 
 
 def _embed_and_store(group: list[Prepared], on_progress: Callable[[int], None] | None) -> None:

@@ -10,21 +10,26 @@ The request goes to the child as JSON on stdin, the answer comes back as JSON on
 """
 
 import base64
+import contextlib
 import ctypes
 import json
 import os
+import queue
 import resource
 import signal
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 
 from ingestion.extraction import IMAGES, PDF, TEXT, Extracted, ExtractionError
 from ingestion.formats import extract
+from ingestion.ocr import OnPage
 
 ROOT = Path(__file__).resolve().parent.parent
 # The settings the readers use, sent along so the child obeys the parent's values.
@@ -40,8 +45,9 @@ _READER_SETTINGS = (
 )
 
 
-def extract_bounded(data: bytes, content_type: str, filename: str = "") -> Extracted:
-    """extract(), with the parsing of anything but plain text bounded in time and memory."""
+def extract_bounded(data: bytes, content_type: str, filename: str = "", on_page: OnPage | None = None) -> Extracted:
+    """extract(), with the parsing of anything but plain text bounded in time and memory; on_page hears the
+    reader's OCR progress (pages read, pages to read), in this thread."""
     if content_type == TEXT:
         return extract(data, content_type, filename)
     seconds, megabytes = settings.EXTRACT_TIME_LIMIT_SECONDS, settings.EXTRACT_MEMORY_LIMIT_MB
@@ -63,21 +69,51 @@ def extract_bounded(data: bytes, content_type: str, filename: str = "") -> Extra
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,  # its progress lines
         # Its own session: a Ctrl-C meant for the worker must not kill a read half-way and fail the document.
         start_new_session=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "ragsite.settings")},
     )
     try:
-        out, _ = child.communicate(json.dumps(request).encode(), timeout=seconds)
+        out = _talk(child, json.dumps(request).encode(), seconds, on_page)
     except subprocess.TimeoutExpired:
         os.killpg(child.pid, signal.SIGKILL)  # its own session: the reader and the tesseract it runs
-        child.communicate()
+        child.wait()
         raise ExtractionError(
             f"Reading the file took longer than {seconds:g} s ({limits}) and was stopped: "
             "it may be damaged or built to be slow to read."
         ) from None
     return _answer(out, child.returncode, megabytes)
+
+
+def _talk(child: subprocess.Popen[bytes], request: bytes, seconds: float, on_page: OnPage | None) -> bytes:
+    """Send the request and collect the answer within `seconds`, passing on the progress lines the reader writes
+    meanwhile (threads drain both pipes, so neither side ever blocks on a full one)."""
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+    deadline = time.monotonic() + seconds
+    answer = bytearray()
+    lines: queue.Queue[bytes] = queue.Queue()
+    stdout, stderr = child.stdout, child.stderr
+    reader = threading.Thread(target=lambda: answer.extend(stdout.read()), daemon=True)
+    reader.start()
+    threading.Thread(target=_lines_into, args=(stderr, lines), daemon=True).start()
+    with contextlib.suppress(BrokenPipeError):  # a reader that died at once: its exit code says why
+        child.stdin.write(request)
+        child.stdin.close()
+    while child.poll() is None or not lines.empty():
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(child.args, seconds)
+        with contextlib.suppress(queue.Empty):
+            words = lines.get(timeout=0.2).split()
+            if on_page is not None and len(words) == 3 and words[0] == _PROGRESS:
+                on_page(int(words[1]), int(words[2]))
+    reader.join(timeout=max(deadline - time.monotonic(), 1.0))  # the answer's last bytes, after the exit
+    return bytes(answer)
+
+
+def _lines_into(stream: IO[bytes], lines: queue.Queue[bytes]) -> None:
+    for line in stream:
+        lines.put(line)
 
 
 def _answer(out: bytes, returncode: int, megabytes: int) -> Extracted:
@@ -123,7 +159,8 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
     for name, value in request["settings"].items():
         setattr(settings, name, value)
     try:
-        extracted = extract(base64.b64decode(request["data"]), request["content_type"], request["filename"])
+        data, content_type = base64.b64decode(request["data"]), request["content_type"]
+        extracted = extract(data, content_type, request["filename"], _report_page)
     except ExtractionError as exc:
         return {"kind": "refused", "reason": str(exc)}
     except MemoryError:
@@ -137,6 +174,14 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
             return {"kind": "memory"}
         return {"kind": "error", "reason": f"{type(exc).__name__}: {str(exc)[:300]}"}
     return {"kind": "ok", **asdict(extracted)}
+
+
+_PROGRESS = b"progress"
+
+
+def _report_page(done: int, total: int) -> None:
+    sys.stderr.write(f"{_PROGRESS.decode()} {done} {total}\n")
+    sys.stderr.flush()
 
 
 if __name__ == "__main__":

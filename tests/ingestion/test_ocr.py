@@ -147,3 +147,24 @@ def test_an_email_address_read_with_a_gap_before_the_at_sign_is_one_word() -> No
     words = ["Write", "to", "people", "@halvorsen-lantern.example", "or", "meet", "@", "noon."]
     rows = [f"5\t1\t1\t1\t1\t{i}\t0\t0\t1\t1\t90\t{w}" for i, w in enumerate(words, 1)]
     assert parse_tsv("\n".join([header, *rows])).text == "Write to people@halvorsen-lantern.example or meet @ noon."
+
+
+def test_the_sandboxed_reader_reports_each_page_it_reads_by_ocr() -> None:
+    heard: list[tuple[int, int]] = []
+    mixed = scanned_pdf(scan_text_pages([POLICY, OTHER], dpi=150), 150)
+    extracted = extract_bounded(mixed, PDF, "scan.pdf", lambda done, total: heard.append((done, total)))
+    assert heard == [(0, 2), (1, 2)] and extracted.ocr_pages == (1, 2)
+
+
+@pytest.mark.django_db
+def test_while_ocr_reads_the_document_shows_pages_read_and_stays_alive() -> None:
+    from ingestion.models import Document
+    from ingestion.pipeline import _ocr_progress
+    from ingestion.services import document_create
+
+    outcome = document_create(name="a.txt", stream=io.BytesIO(b"Some text."), size=10, enqueue=False)
+    assert outcome.document is not None
+    Document.objects.filter(pk=outcome.document.pk).update(status=Document.Status.PROCESSING)
+    _ocr_progress(outcome.document)(3, 40)
+    document = Document.objects.get(pk=outcome.document.pk)
+    assert (document.phase, document.chunks_done, document.chunks_total) == ("ocr", 3, 40)
