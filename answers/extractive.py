@@ -93,6 +93,17 @@ def _scores(
     return np.array([len(wanted & content_terms(q.sentence)) for q in quotes], dtype=np.float64), 0.0
 
 
+def _first_of_each(order: list[int], keys: list[str]) -> list[int]:
+    """The indices in `order` whose key has not come earlier in it."""
+    seen: set[str] = set()
+    kept = []
+    for i in order:
+        if keys[i] not in seen:
+            seen.add(keys[i])
+            kept.append(i)
+    return kept
+
+
 def extractive_answer(
     question: str, passages: list[Passage], reranker: Reranker | None = None, max_sentences: int = 3
 ) -> Extract:
@@ -109,8 +120,10 @@ def extractive_answer(
     scores, margin = _scores(question, quotes, titles, reranker)
     best = float(scores.max())
     ranked = sorted(range(len(quotes)), key=lambda i: -scores[i])
+    # The same sentence in two sources (one policy uploaded as PDF and as a scan) is quoted once, from the first.
+    distinct = _first_of_each(ranked, [q.sentence.casefold() for q in quotes])
     picked = sorted(
-        (i for i in ranked[:max_sentences] if scores[i] >= best - margin),
+        (i for i in distinct[:max_sentences] if scores[i] >= best - margin),
         key=lambda i: (quotes[i].number, quotes[i].start),
     )
     pages: dict[int, int] = {}

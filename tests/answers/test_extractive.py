@@ -131,3 +131,11 @@ def test_a_failing_reranker_quotes_only_the_sentences_sharing_most_words_not_a_l
     # "Customer database" row shares 3 words (often, customer, database), the others at most 1 or 2
     extract = extractive_answer("How often is the customer database backed up?", [passage(BACKUPS)], Broken())
     assert "Design archive" not in extract.text and extract.text.count("[1]") == 1
+
+
+def test_the_same_sentence_in_two_sources_is_quoted_once_from_the_first() -> None:
+    contract = "Fjord Glass AS is paid 18 NOK per kilogram, invoiced monthly, with 30 days to pay."
+    answer = extractive_answer(
+        "How much do we pay Fjord Glass per kilo?", [passage(contract, None), passage(contract, None, rank=2)]
+    ).text
+    assert answer == f"{contract} [1]"
