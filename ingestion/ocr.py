@@ -91,7 +91,10 @@ def ocr_image(image: Image.Image, *, page: int, budget: OcrBudget) -> OcrPage:
     upright = _tesseract(png.getvalue(), "3", page=page, budget=budget)
     if upright.confidence is not None and upright.confidence >= settings.OCR_LOW_CONFIDENCE:
         return upright
-    turned = _tesseract(png.getvalue(), "1", page=page, budget=budget)
+    try:
+        turned = _tesseract(png.getvalue(), "1", page=page, budget=budget)
+    except ExtractionError:  # no orientation data (tesseract-ocr-osd), or no time left: the upright reading stands
+        return upright
     return turned if (turned.confidence or -1.0) > (upright.confidence or -1.0) else upright
 
 
