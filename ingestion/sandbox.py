@@ -3,8 +3,8 @@
 Parsers of PDF, DOCX and HTML can be driven into hours of work or gigabytes of memory by a hostile file, and
 Celery's own time limits do nothing in the solo pool. So the parsing runs in a fresh Python process
 (`python -m ingestion.sandbox`) that limits its own address space (RLIMIT_AS) before it reads the file, and is
-killed, with the OCR program it may be running, at EXTRACT_TIME_LIMIT_SECONDS (plus OCR_TIME_LIMIT_SECONDS for a
-PDF or image, whose pages may need OCR). Plain text is read in-process: decoding and normalising are linear in its
+killed, with the OCR program it may be running, at EXTRACT_TIME_LIMIT_SECONDS (plus OCR_TIME_LIMIT_SECONDS once it
+reports pages to read by OCR). Plain text is read in-process: decoding and normalising are linear in its
 size.
 The request goes to the child as JSON on stdin, the answer comes back as JSON on stdout.
 """
@@ -51,18 +51,16 @@ def extract_bounded(data: bytes, content_type: str, filename: str = "", on_page:
     if content_type == TEXT:
         return extract(data, content_type, filename)
     seconds, megabytes = settings.EXTRACT_TIME_LIMIT_SECONDS, settings.EXTRACT_MEMORY_LIMIT_MB
-    limits = "EXTRACT_TIME_LIMIT_SECONDS"
-    if content_type in (PDF, *IMAGES) and settings.OCR_TIME_LIMIT_SECONDS:
-        # Pages may need OCR, which keeps to its own time limit inside this one.
-        seconds += settings.OCR_TIME_LIMIT_SECONDS
-        limits += " + OCR_TIME_LIMIT_SECONDS"
+    # OCR keeps to its own limit, granted on top only once the reader says it has pages to read by OCR: a text
+    # PDF that is slow to parse is stopped as soon as before.
+    ocr_seconds = settings.OCR_TIME_LIMIT_SECONDS if content_type in (PDF, *IMAGES) else 0.0
     request = {
         "data": base64.b64encode(data).decode("ascii"),
         "content_type": content_type,
         "filename": filename,
         "settings": {name: getattr(settings, name) for name in _READER_SETTINGS},
         "megabytes": megabytes,
-        "seconds": seconds,
+        "seconds": seconds + ocr_seconds,
     }
     child = subprocess.Popen(
         [sys.executable, "-m", "ingestion.sandbox"],
@@ -75,22 +73,26 @@ def extract_bounded(data: bytes, content_type: str, filename: str = "", on_page:
         env={**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "ragsite.settings")},
     )
     try:
-        out = _talk(child, json.dumps(request).encode(), seconds, on_page)
-    except subprocess.TimeoutExpired:
+        out = _talk(child, json.dumps(request).encode(), seconds, ocr_seconds, on_page)
+    except subprocess.TimeoutExpired as exc:
         os.killpg(child.pid, signal.SIGKILL)  # its own session: the reader and the tesseract it runs
         child.wait()
+        limits = "EXTRACT_TIME_LIMIT_SECONDS" + (" + OCR_TIME_LIMIT_SECONDS" if exc.timeout > seconds else "")
         raise ExtractionError(
-            f"Reading the file took longer than {seconds:g} s ({limits}) and was stopped: "
+            f"Reading the file took longer than {exc.timeout:g} s ({limits}) and was stopped: "
             "it may be damaged or built to be slow to read."
         ) from None
     return _answer(out, child.returncode, megabytes)
 
 
-def _talk(child: subprocess.Popen[bytes], request: bytes, seconds: float, on_page: OnPage | None) -> bytes:
-    """Send the request and collect the answer within `seconds`, passing on the progress lines the reader writes
-    meanwhile (threads drain both pipes, so neither side ever blocks on a full one)."""
+def _talk(
+    child: subprocess.Popen[bytes], request: bytes, seconds: float, ocr_seconds: float, on_page: OnPage | None
+) -> bytes:
+    """Send the request and collect the answer within `seconds` (plus `ocr_seconds` from the reader's first OCR
+    progress line), passing on the progress lines it writes meanwhile (threads drain both pipes, so neither side
+    ever blocks on a full one)."""
     assert child.stdin is not None and child.stdout is not None and child.stderr is not None
-    deadline = time.monotonic() + seconds
+    deadline, granted = time.monotonic() + seconds, seconds
     answer = bytearray()
     lines: queue.Queue[bytes] = queue.Queue()
     stdout, stderr = child.stdout, child.stderr
@@ -102,10 +104,14 @@ def _talk(child: subprocess.Popen[bytes], request: bytes, seconds: float, on_pag
         child.stdin.close()
     while child.poll() is None or not lines.empty():
         if time.monotonic() > deadline:
-            raise subprocess.TimeoutExpired(child.args, seconds)
+            raise subprocess.TimeoutExpired(child.args, granted)
         with contextlib.suppress(queue.Empty):
             words = lines.get(timeout=0.2).split()
-            if on_page is not None and len(words) == 3 and words[0] == _PROGRESS:
+            if len(words) != 3 or words[0] != _PROGRESS:
+                continue
+            if granted == seconds:  # OCR begins
+                deadline, granted = deadline + ocr_seconds, granted + ocr_seconds
+            if on_page is not None:
                 on_page(int(words[1]), int(words[2]))
     reader.join(timeout=max(deadline - time.monotonic(), 1.0))  # the answer's last bytes, after the exit
     return bytes(answer)

@@ -89,6 +89,17 @@ def test_a_scan_past_the_time_limit_fails_with_the_reason_in_bounded_time(settin
     assert time.monotonic() - started < 15  # not the six pages' full reading
 
 
+def test_a_pdf_slow_to_parse_gets_no_ocr_time_it_does_not_use(settings) -> None:
+    from tests import hostile
+
+    settings.EXTRACT_TIME_LIMIT_SECONDS, settings.OCR_TIME_LIMIT_SECONDS = 3, 600
+    slow, name = hostile.pdf_content_bomb(13)  # pypdf takes well over 3 s on it
+    started = time.monotonic()
+    with pytest.raises(ExtractionError, match=r"longer than 3 s \(EXTRACT_TIME_LIMIT_SECONDS\)"):
+        extract_bounded(slow, PDF, name)
+    assert time.monotonic() - started < 30
+
+
 def test_a_page_past_its_own_limit_is_named(settings) -> None:
     settings.OCR_PAGE_TIMEOUT_SECONDS = 0.01
     with pytest.raises(ExtractionError, match=r"page 1 .*OCR_PAGE_TIMEOUT_SECONDS"):
