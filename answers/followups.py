@@ -57,8 +57,8 @@ def followups_load(path: Path) -> list[list[Turn]]:
 
 # One retrieval for the figures: query -> (ranked document names, context).
 Search = Callable[[str], tuple[list[str], list[Passage]]]
-# One rewrite mode: (follow-up question, (query, question) of the turns before it, oldest first) -> the query.
-Rewrite = Callable[[str, list[tuple[str, str]]], str]
+# One rewrite mode: (follow-up question, the questions before it, oldest first) -> the query.
+Rewrite = Callable[[str, list[str]], str]
 
 
 @dataclass
@@ -81,24 +81,24 @@ class ModeFigures:
         )
 
 
-def inherits(query: str, question: str, earlier: list[tuple[str, str]]) -> bool:
+def inherits(query: str, question: str, earlier: list[str]) -> bool:
     """Whether the query searches a word of an earlier question that the question itself does not use (rewording
     the question, as a model may, is no inheritance)."""
-    before = set().union(*(content_terms(asked) for _, asked in earlier))
+    before = set().union(*(content_terms(asked) for asked in earlier))
     return bool((content_terms(query) - content_terms(question)) & before)
 
 
 def followups_measure(threads: list[list[Turn]], rewrite: Rewrite, search: Search) -> ModeFigures:
     figures = ModeFigures()
     for thread in threads:
-        earlier = [(thread[0].question, thread[0].question)]
+        earlier = [thread[0].question]
         for before, turn in itertools.pairwise(thread):
             started = time.perf_counter()
             query = rewrite(turn.question, earlier)
             figures.rewrite_ms.append((time.perf_counter() - started) * 1000)
             figures.new_topics += turn.new_topic
             figures.inherited += turn.new_topic and inherits(query, turn.question, earlier)
-            earlier.append((query, turn.question))
+            earlier.append(turn.question)
             if turn.document is None or turn.phrase is None:
                 continue
             ranked, context = search(query)

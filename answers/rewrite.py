@@ -84,18 +84,17 @@ def usable_rewrite(reply: str, question: str, history: list[str]) -> str | None:
     return text
 
 
-def standalone_query(question: str, earlier: list[tuple[str, str]]) -> str:
-    """What retrieval searches for this question; earlier: (search query, question) of the turns before it in its
-    conversation, oldest first."""
+def standalone_query(question: str, earlier: list[str]) -> str:
+    """What retrieval searches for this question; earlier: the questions asked before it in its conversation,
+    oldest first."""
     if not earlier:
         return question
     if llm_configured():
-        history = [asked for _, asked in earlier]
         try:
             reply = complete_once(
-                rewrite_messages(question, history), max_tokens=80, timeout=settings.LLM_REWRITE_TIMEOUT_SECONDS
+                rewrite_messages(question, earlier), max_tokens=80, timeout=settings.LLM_REWRITE_TIMEOUT_SECONDS
             )
         except LLMError:
             return question
-        return usable_rewrite(reply, question, history) or question
-    return rule_rewrite(question, [asked for _, asked in earlier])
+        return usable_rewrite(reply, question, earlier) or question
+    return rule_rewrite(question, earlier)

@@ -73,7 +73,7 @@ def _in_conversation(conversation: Conversation | None, question: str, owner: Us
     alone in the light of its previous turn, for retrieval and for the model."""
     if conversation is None:
         return Conversation.objects.create(user=owner, title=question[:200]), question
-    earlier = conversation.answers.order_by("-created_at").values_list("search_query", "question")[:REWRITE_TURNS]
+    earlier = conversation.answers.order_by("-created_at").values_list("question", flat=True)[:REWRITE_TURNS]
     conversation.save(update_fields=["updated_at"])
     return conversation, standalone_query(question, list(earlier)[::-1])
 

@@ -25,6 +25,14 @@ from ingestion.extraction import ExtractionError
 # A page of text set at ordinary size holds ~1,500 characters per A4 (595 x 842 points); a page holding an image
 # and under OCR_PAGE_MIN_CHARS (per A4 of area) in its text layer is read by OCR instead.
 A4_POINTS = 595 * 842
+# Pixels a page is rendered or an image is read at, at most: A3 at 300 dpi is 17 million. A page or photo larger
+# than this is scaled down for reading, and an image file past IMAGE_MAX_PIXELS is refused unread.
+RENDER_MAX_PIXELS = 40_000_000
+IMAGE_MAX_PIXELS = 200_000_000
+# An image whose shorter side has fewer pixels than this (an A4 page under ~240 dpi) is enlarged for reading.
+UPSCALE_BELOW = 2000
+
+
 # One thread per page: Tesseract's OpenMP threads fight over two cores and made a page 3-4 times slower here
 # (benchmarks/ocr_engines.py: 4.95 -> 1.77 s a page at 300 dpi).
 _TESSERACT_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
@@ -46,7 +54,7 @@ class OcrPage:
 
 @dataclass
 class OcrBudget:
-    """The time a document's OCR may still take, and what it has read so far."""
+    """The time a document's OCR may take (OCR_TIME_LIMIT_SECONDS), counted from its first page."""
 
     seconds: float
     started: float = field(default_factory=time.monotonic)
@@ -148,14 +156,6 @@ def parse_tsv(tsv: str) -> OcrPage:
         text.append(" ".join(words))
     confidence = sum(confidences) / len(confidences) if confidences else None
     return OcrPage(text=_EMAIL_GAP.sub(r"\1@\2", "\n".join(text)), confidence=confidence)
-
-
-# Pixels a page is rendered or an image is read at, at most: A3 at 300 dpi is 17 million. A page or photo larger
-# than this is scaled down for reading, and an image file past IMAGE_MAX_PIXELS is refused unread.
-RENDER_MAX_PIXELS = 40_000_000
-IMAGE_MAX_PIXELS = 200_000_000
-# An image whose shorter side has fewer pixels than this (an A4 page under ~240 dpi) is enlarged for reading.
-UPSCALE_BELOW = 2000
 
 
 def ocr_pdf(

@@ -49,7 +49,7 @@ def test_a_first_question_is_searched_as_asked() -> None:
     assert rule_rewrite("How fast?", []) == "How fast?"
 
 
-EARLIER = [("Who do I tell if my work laptop gets stolen?", "Who do I tell if my work laptop gets stolen?")]
+EARLIER = ["Who do I tell if my work laptop gets stolen?"]
 
 
 def test_with_a_model_a_follow_up_is_rewritten_by_it_at_temperature_zero(fake_llm) -> None:

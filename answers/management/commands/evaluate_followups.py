@@ -45,7 +45,7 @@ class Command(BaseCommand):
         standalone = {t.question: t.standalone for thread in threads for t in thread if t.standalone}
         modes: dict[str, Rewrite] = {
             "raw": lambda question, earlier: question,
-            "rule": lambda question, earlier: rule_rewrite(question, [asked for _, asked in earlier]),
+            "rule": rule_rewrite,
         }
         if llm_configured():
             modes["llm"] = standalone_query
