@@ -1,7 +1,10 @@
 """The loop end to end with real models: train a tiny model, judge it (refused: worse), promote a better one,
 serve it without a restart, roll back step by step; and evaluate any version by name."""
 
+import json
 import shutil
+from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -45,6 +48,28 @@ def pools() -> tuple[list[LabelledPool], dict[str, str]]:
     return made, queries
 
 
+UNCOVERED = ["What is the capital of Peru?", "Who won the chess olympiad in 1998?"]
+
+
+def small_gate(tmp_path, answering: int = 4) -> Path:
+    """A gate of the facts' own pools and two questions they do not cover: the loop's mechanics (a version is
+    measured on the gate it is given and promoted only when it holds the bars), not the shipped model's quality,
+    which tests/tuning/test_gate.py measures on the demo's full gate. `answering`: which of the five candidates
+    the gate takes for the answer (4, the true one)."""
+    held, queries = pools()
+    for pool in held:
+        pool.relevant = {pool.candidates[answering].external_id: 1}
+    Row = tuple[str, str, list[Scored], dict[str, int]]
+    covered: list[Row] = [(p.question_id, queries[p.question_id], p.candidates, p.relevant) for p in held]
+    uncovered: list[Row] = [(f"u{n}", question, held[n].candidates, {}) for n, question in enumerate(UNCOVERED)]
+    path = tmp_path / "gate-pools.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for question_id, question, candidates, relevant in covered + uncovered:
+            record = {"question_id": question_id, "question": question, "relevant": relevant}
+            out.write(json.dumps({**record, "candidates": [asdict(c) for c in candidates]}) + "\n")
+    return path
+
+
 def trained_version(tmp_path, tiny_base, settings, asked=lambda question: f"Tell me: {question}") -> RerankerVersion:
     """A tiny model trained on the facts, asked in other words than the held-out questions unless `asked` says."""
     settings.VAR_DIR = tmp_path
@@ -80,7 +105,7 @@ def test_a_worse_version_is_refused_a_better_one_serves_and_rollback_walks_back(
 ) -> None:
     settings.RERANKER_VERSION_CHECK_SECONDS = 0  # look up the active version on every question
     held, queries = pools()
-    judging = Judging(heldout=held, queries=queries, margin=0.01)
+    judging = Judging(heldout=held, queries=queries, margin=0.01, gate_pools=small_gate(tmp_path))
 
     tiny = version_judge(version=trained_version(tmp_path, tiny_base, settings), judging=judging)
     assert tiny.status == RerankerVersion.Status.REJECTED and tiny.verdict.startswith("Rejected")
@@ -107,6 +132,22 @@ def test_a_worse_version_is_refused_a_better_one_serves_and_rollback_walks_back(
     with django_capture_on_commit_callbacks(execute=True):
         assert version_rollback() is None  # and then the shipped model
     assert reranker_version_active() is None and served().startswith("onnx:")
+
+
+def test_a_version_that_wins_on_feedback_but_fails_the_gate_is_refused(
+    tmp_path, tiny_base, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.RERANKER_VERSION_CHECK_SECONDS = 0
+    held, queries = pools()
+    tiny = trained_version(tmp_path, tiny_base, settings)
+    with django_capture_on_commit_callbacks(execute=True):
+        version_activate(version=tiny)  # the version to beat: worse than the shipped model
+    wrong = Judging(heldout=held, queries=queries, gate_pools=small_gate(tmp_path, answering=0))  # another fact
+
+    judged = version_judge(version=shipped_copy(tmp_path), judging=wrong)
+    assert judged.metrics["ndcg_gain"] > 0.01 and not judged.metrics["gate"]["passes"]
+    assert judged.status == RerankerVersion.Status.REJECTED and "(failed)" in judged.verdict
+    assert reranker_version_active() == tiny
 
 
 def test_an_active_version_serves_with_its_own_weights_and_others_with_the_settings(
