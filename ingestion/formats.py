@@ -30,6 +30,8 @@ _BLOCK_TAGS = [
     "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "pre", "blockquote", "figure", "figcaption", "hr", "form",
 ]  # fmt: skip
 _DROP_SET, _BLOCK_SET = frozenset(_DROP_TAGS), frozenset(_BLOCK_TAGS)
+# A plain-text file's first line longer than this reads as its first paragraph, not its title.
+TITLE_MAX_CHARS, TITLE_MAX_WORDS = 120, 16
 
 
 def extract(data: bytes, content_type: str, filename: str = "", on_page: OnPage | None = None) -> Extracted:
@@ -44,7 +46,8 @@ def extract(data: bytes, content_type: str, filename: str = "", on_page: OnPage 
     elif content_type == MARKDOWN:
         extracted = markdown_to_text(decode_text(data))
     elif content_type == TEXT:
-        extracted = Extracted(pages=[decode_text(data)], title="", paged=False)
+        text = decode_text(data)
+        extracted = Extracted(pages=[text], title=text_title(text), paged=False)
     elif content_type in IMAGES:
         read = ocr_images(data, on_page)
         numbers = tuple(range(1, len(read) + 1))
@@ -212,6 +215,18 @@ def html_to_text(markup: str) -> Extracted:
         parts += ["\n" if tag == "br" else "", element.text or ""]
         stack.extend((child, True) for child in reversed(element))
     return Extracted(pages=["".join(parts)], title=title, paged=False)
+
+
+def text_title(text: str) -> str:
+    """A plain-text file's first line when it stands as a heading: short, set off by a blank line, not ending like
+    a sentence. Otherwise none, and the file name stays the title."""
+    lines = text.strip().splitlines()
+    if len(lines) < 3 or lines[1].strip():
+        return ""
+    first = " ".join(lines[0].split())
+    if len(first) > TITLE_MAX_CHARS or len(first.split()) > TITLE_MAX_WORDS or first.endswith((".", ",", ";", ":")):
+        return ""
+    return first
 
 
 def markdown_to_text(source: str) -> Extracted:

@@ -141,3 +141,19 @@ def test_normalise_removes_nul_and_control_characters_and_joins_hyphenated_words
 def test_text_with_nul_bytes_is_treated_as_binary() -> None:
     with pytest.raises(ExtractionError, match="binary"):
         sniff_content_type(b"a\x00b\x00c\x00" * 1000, "weird.txt")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("A short history of the cooperative\n\nIt was founded in 1987.\n", "A short history of the cooperative"),
+        ("\n  WHAT IS LUMEN GRID?  \r\n\r\nA lighting system.\r\n", "WHAT IS LUMEN GRID?"),
+        ("It was founded in 1987 by a glassblower.\n\nLater it grew.\n", ""),  # a sentence, not a heading
+        ("Minutes of the board\nheld on 3 May\n\nPresent: all.\n", ""),  # no blank line after it
+        ("Just one line\n", ""),
+        ("Note:\n\nThe office is closed.\n", ""),
+        (" ".join(["word"] * 20) + "\n\nText.\n", ""),
+    ],
+)
+def test_a_text_files_title_is_its_first_line_when_it_stands_as_a_heading(text: str, title: str) -> None:
+    assert extract(text.encode(), TEXT).title == title

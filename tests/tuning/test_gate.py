@@ -21,7 +21,10 @@ def test_the_stored_gate_pools_are_the_demo_documents_first_stage(demo_corpus, t
     gate_pools_build({d.pk: d.original_name for d in demo_corpus}, tmp_path / "pools.jsonl")
 
     def summary(path):
-        return [(p.relevant, {(c.external_id, c.text) for c in p.candidates}) for p in load_pools(path)]
+        return [
+            (p.relevant, {(c.external_id, c.title, c.text, c.dense_rank, c.text_rank) for c in p.candidates})
+            for p in load_pools(path)
+        ]
 
     assert summary(tmp_path / "pools.jsonl") == summary(POOLS)
     assert gate_questions(tmp_path / "pools.jsonl") == gate_questions(POOLS)
