@@ -51,7 +51,8 @@ def state_dict_from_onnx(model_path: Path) -> dict[str, np.ndarray]:
         if match:
             weight_stem = node.input[1].removesuffix("_quantized")
             state[match.group(1).replace("/", ".") + ".weight"] = _dequantize(initializers, weight_stem).T
-    return {name: np.ascontiguousarray(array, dtype=np.float32) for name, array in state.items()}
+    # Copies: arrays read from the ONNX file can be read-only, and torch must not wrap those.
+    return {name: np.array(array, dtype=np.float32, order="C") for name, array in state.items()}
 
 
 def export(onnx_dir: Path, out: Path) -> Path:

@@ -5,6 +5,8 @@ from retrieval.rerankers import OnnxCrossEncoder, SentenceTransformersCrossEncod
 from tests.retrieval.test_rerankers import PASSAGES, PRUNING
 
 
+# torch wrapping a read-only array from the ONNX file is undefined behaviour if anything writes to it.
+@pytest.mark.filterwarnings("error:The given NumPy array is not writable")
 def test_the_float_copy_scores_like_the_int8_onnx_model(tmp_path) -> None:
     folder = export(bundled_onnx_dir(), tmp_path / "reranker")
     onnx_logits = OnnxCrossEncoder(bundled_onnx_dir(), 512, 8, 1).score(PRUNING, PASSAGES)
