@@ -156,6 +156,11 @@ def _demo_restore(demo_dir: Path) -> list[Document]:
     return documents
 
 
+def demo_documents(demo_dir: Path) -> list[Document]:
+    """The demo documents, ready: ingested the first time in this process, written back from their rows after."""
+    return _demo_restore(demo_dir) if _demo_rows else _demo_ingest(demo_dir)
+
+
 @pytest.fixture
 def demo_corpus(db, demo_dir) -> list[Document]:
     """The demo documents, ingested in this test's transaction into a vacuumed chunk table, with its statistics
@@ -165,7 +170,7 @@ def demo_corpus(db, demo_dir) -> list[Document]:
     saw changed the ranking (the gate's first fell from 67 to 62 in one CI run, not in the next test).
     The first test in a run ingests them for real; later ones get the same rows back (_demo_restore)."""
     vacuum_chunks()
-    documents = _demo_restore(demo_dir) if _demo_rows else _demo_ingest(demo_dir)
+    documents = demo_documents(demo_dir)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE ingestion_chunk")
     return documents

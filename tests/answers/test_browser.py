@@ -9,9 +9,10 @@ import pytest
 from django.contrib.auth.models import User
 
 from answers.models import Answer, Feedback, PassageMark
-from ingestion.models import Collection, Document
+from ingestion.models import Collection
 from ingestion.pipeline import documents_ingest
 from ingestion.services import collection_default, document_create
+from tests.conftest import demo_documents
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -47,12 +48,8 @@ def browser(monkeypatch):
 
 @pytest.fixture
 def corpus(transactional_db, demo_dir):
-    ids = []
-    for path in sorted(demo_dir.iterdir()):
-        with path.open("rb") as stream:
-            ids.append(document_create(name=path.name, stream=stream, enqueue=False).document.pk)
-    documents_ingest(document_ids=ids)
-    return list(Document.objects.filter(pk__in=ids))
+    """The demo documents, committed: the live server reads them from its own threads."""
+    return demo_documents(demo_dir)
 
 
 def record_into(dialogs: list[str]):
