@@ -218,15 +218,15 @@ def html_to_text(markup: str) -> Extracted:
 
 
 def text_title(text: str) -> str:
-    """A plain-text file's first line when it stands as a heading: short, set off by a blank line, not ending like
-    a sentence. Otherwise none, and the file name stays the title."""
+    """A plain-text file's first line when it stands as a heading: short, with a letter, set off by a blank line,
+    not ending like a sentence. Otherwise none, and the file name stays the title."""
     lines = text.strip().splitlines()
     if len(lines) < 3 or lines[1].strip():
         return ""
     first = " ".join(lines[0].split())
     if len(first) > TITLE_MAX_CHARS or len(first.split()) > TITLE_MAX_WORDS or first.endswith((".", ",", ";", ":")):
         return ""
-    return first
+    return first if any(ch.isalpha() for ch in first) else ""  # not a rule of dashes or a page number
 
 
 def markdown_to_text(source: str) -> Extracted:

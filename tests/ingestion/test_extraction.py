@@ -153,6 +153,8 @@ def test_text_with_nul_bytes_is_treated_as_binary() -> None:
         ("Just one line\n", ""),
         ("Note:\n\nThe office is closed.\n", ""),
         (" ".join(["word"] * 20) + "\n\nText.\n", ""),
+        ("==========\n\nText.\n", ""),
+        ("12\n\nText.\n", ""),
     ],
 )
 def test_a_text_files_title_is_its_first_line_when_it_stands_as_a_heading(text: str, title: str) -> None:
