@@ -65,6 +65,8 @@ def extract(data: bytes, content_type: str, filename: str = "", on_page: OnPage 
         read_by = " (OCR found none in it)" if extracted.ocr_pages else ""
         raise ExtractionError(f"The file contains no text to index{read_by}.")
     title = normalise_text(extracted.title)[:500]
+    if not title and 1 in extracted.ocr_pages:
+        title = text_title(pages[0])  # a scan has no title of its own but the one printed on it
     return Extracted(pages, title, extracted.paged, extracted.ocr_pages, extracted.ocr_confidence)
 
 

@@ -48,6 +48,12 @@ def test_a_scanned_pdf_is_read_with_few_character_errors(dpi) -> None:
     extracted = extract(scan, PDF)
     assert extracted.ocr_pages == (1,) and extracted.ocr_confidence is not None and extracted.ocr_confidence > 80
     assert character_error_rate(known(POLICY), extracted.pages[0]) < 0.02
+    assert extracted.title == ""  # its first line is a paragraph: the file name stays the title
+
+
+def test_a_scan_is_titled_by_the_heading_printed_on_it() -> None:
+    scan = scanned_pdf(scan_text_pages([f"Staff handbook\n\n{POLICY}"], dpi=200), 200)
+    assert extract(scan, PDF).title == "Staff handbook"
 
 
 @pytest.mark.parametrize("dpi", [100, 150])
