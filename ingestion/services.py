@@ -57,14 +57,20 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
+def quoted(name: str) -> str:
+    """A file's name as it was given, in quotes: messages start with it, and the admin capitalises a message's
+    first letter ("notes.txt" was shown as "Notes.txt")."""
+    return f"\u201c{name}\u201d"
+
+
 def _read_limited(stream: IO[bytes], size: int | None, name: str) -> bytes | str:
     """The file's bytes, or a refusal message when it is over UPLOAD_MAX_BYTES (checked before storing)."""
     limit = settings.UPLOAD_MAX_BYTES
     if size is not None and size > limit:
-        return f"{name} is {human_size(size)}, over the upload limit of {human_size(limit)}; it was not stored."
+        return f"{quoted(name)} is {human_size(size)}, over the upload limit of {human_size(limit)}; it was not stored."
     data = stream.read(limit + 1)
     if len(data) > limit:
-        return f"{name} is over the upload limit of {human_size(limit)}; it was not stored."
+        return f"{quoted(name)} is over the upload limit of {human_size(limit)}; it was not stored."
     return data
 
 
@@ -93,7 +99,7 @@ def document_create(
     try:
         content_type = sniff_content_type(data, name)
     except ExtractionError as exc:
-        return UploadOutcome(name=name, document=None, message=f"{name} was not stored: {exc}")
+        return UploadOutcome(name=name, document=None, message=f"{quoted(name)} was not stored: {exc}")
     sha256 = hashlib.sha256(data).hexdigest()
     existing = Document.objects.filter(sha256=sha256).first()
     if existing is not None:
@@ -115,7 +121,7 @@ def document_create(
         with transaction.atomic():
             document.save()
             outcome = UploadOutcome(
-                name=name, document=document, message=f"{name} was queued for ingestion.", created=True
+                name=name, document=document, message=f"{quoted(name)} was queued for ingestion.", created=True
             )
             if enqueue:
                 transaction.on_commit(lambda: _enqueue_into(outcome))
@@ -129,7 +135,7 @@ def _duplicate(name: str, existing: Document) -> UploadOutcome:
     return UploadOutcome(
         name=name,
         document=existing,
-        message=f"{name} is already uploaded as \u201c{existing.title}\u201d in {existing.collection} "
+        message=f"{quoted(name)} is already uploaded as \u201c{existing.title}\u201d in {existing.collection} "
         f"(status: {existing.get_status_display()}); no second copy was stored.",
     )
 
@@ -139,7 +145,7 @@ def _enqueue_into(outcome: UploadOutcome) -> None:
     outcome.queued = document_enqueue(document_id=outcome.document.pk)
     if not outcome.queued:
         outcome.message = (
-            f"{outcome.name} was stored, but the task queue (Redis) is unreachable right now: it stays queued "
+            f"{quoted(outcome.name)} was stored, but the task queue (Redis) is unreachable right now: it stays queued "
             "and will be ingested automatically when the queue is back."
         )
 

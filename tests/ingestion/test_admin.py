@@ -23,6 +23,16 @@ def test_one_empty_or_bad_file_never_refuses_the_rest_of_the_batch(admin_client)
     assert any("empty.txt" in m and "empty" in m.replace("empty.txt", "") for m in said)
 
 
+def test_the_outcome_names_each_file_as_it_was_given(admin_client) -> None:
+    files = [SimpleUploadedFile("notes.txt", b"The kiln runs at 1200 degrees."), SimpleUploadedFile("empty.txt", b"")]
+    response = admin_client.post(
+        "/admin/ingestion/document/add/", {"documents": files, "language": "english"}, follow=True
+    )
+    page = response.content.decode()
+    assert "\u201cnotes.txt\u201d was queued for ingestion." in page and "\u201cempty.txt\u201d" in page
+    assert "Notes.txt" not in page and "Empty.txt" not in page
+
+
 def test_an_upload_without_files_asks_for_them(admin_client) -> None:
     response = admin_client.post("/admin/ingestion/document/add/", {"language": "english"})
     assert response.status_code == 200 and Document.objects.count() == 0
