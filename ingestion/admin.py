@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 
+from ingestion.extraction import KIND_NAMES
 from ingestion.forms import MoveForm, UploadForm
 from ingestion.models import Chunk, Collection, Document
 from ingestion.selectors import documents_active, ocr_summary
@@ -28,7 +29,7 @@ class ChunkInline(admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ("title", "collection", "status_badge", "progress", "short_error", "content_type", "size",
+    list_display = ("title", "collection", "status_badge", "progress", "short_error", "kind", "size",
                     "page_count", "ocr", "uploaded_by", "created_at")  # fmt: skip
     list_filter = ("collection", "status", "content_type", "language")
     search_fields = ("title", "original_name", "external_id", "sha256")
@@ -55,7 +56,13 @@ class DocumentAdmin(admin.ModelAdmin):
             unit = "pages" if obj.phase == Document.Phase.OCR else "chunks"
             counted = f": {obj.chunks_done} / {obj.chunks_total} {unit}" if obj.chunks_total else ""
             return f"{obj.get_phase_display() or 'Starting'}{counted}"
-        return f"{obj.chunks_total} chunks" if obj.status == Document.Status.READY else ""
+        if obj.status != Document.Status.READY:
+            return ""
+        return f"{obj.chunks_total} chunk{'' if obj.chunks_total == 1 else 's'}"
+
+    @admin.display(description="Type", ordering="content_type")
+    def kind(self, obj: Document) -> str:
+        return KIND_NAMES.get(obj.content_type, obj.content_type)
 
     @admin.display(description="File")
     def original_file(self, obj: Document) -> str:

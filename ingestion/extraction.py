@@ -20,6 +20,9 @@ PNG, JPEG, TIFF = "image/png", "image/jpeg", "image/tiff"
 IMAGES = (PNG, JPEG, TIFF)  # photos and scans of pages, read by OCR
 SUPPORTED_TYPES = (PDF, DOCX, HTML, MARKDOWN, TEXT, *IMAGES)
 SUPPORTED_NAMES = "PDF, DOCX, HTML, Markdown, text, or a scan or photo of pages (PNG, JPEG, TIFF)"
+# What staff call each type (the admin's list), beside its media type.
+KIND_NAMES = {PDF: "PDF", DOCX: "DOCX", HTML: "HTML", MARKDOWN: "Markdown", TEXT: "Text", PNG: "PNG", JPEG: "JPEG",
+              TIFF: "TIFF"}  # fmt: skip
 _IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": PNG, b"\xff\xd8\xff": JPEG, b"II*\x00": TIFF, b"MM\x00*": TIFF}
 
 # Magic numbers of common formats we do not read, so the refusal can name them.

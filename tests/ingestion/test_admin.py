@@ -47,6 +47,9 @@ def test_the_list_shows_what_a_processing_document_is_doing(admin_client) -> Non
     Document.objects.update(status="processing", phase="embedding", chunks_done=3, chunks_total=10)
     response = admin_client.get("/admin/ingestion/document/")
     assert b"Embedding: 3 / 10 chunks" in response.content
+    Document.objects.update(status="ready", phase="", chunks_total=1)
+    listing = admin_client.get("/admin/ingestion/document/").content.decode()
+    assert ">1 chunk<" in listing and ">Text<" in listing  # not "1 chunks", not "text/plain"
 
 
 def test_the_upload_form_offers_the_default_collection_once_and_chosen(admin_client) -> None:
