@@ -65,9 +65,9 @@ def get_document(request: HttpRequest, document_id: int) -> Any:
 def list_collections(request: HttpRequest) -> Any:
     collections = list(collections_listed(user=request.user))
     counts = {c.pk: dict.fromkeys(STATUSES, 0) for c in collections}
-    counted = Document.objects.filter(collection__in=collections).values_list("collection_id", "status")
-    for collection_id, status, n in counted.annotate(n=Count("pk")).values_list("collection_id", "status", "n"):
-        counts[collection_id][status] = n  # one query for every collection's counts
+    counted = Document.objects.filter(collection__in=collections).values("collection_id", "status")
+    for row in counted.annotate(n=Count("pk")):  # one query for every collection's counts
+        counts[row["collection_id"]][row["status"]] = row["n"]
     return {"collections": [_collection_data(c, counts[c.pk]) for c in collections]}
 
 

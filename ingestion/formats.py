@@ -46,8 +46,7 @@ def extract(data: bytes, content_type: str, filename: str = "", on_page: OnPage 
     elif content_type == MARKDOWN:
         extracted = markdown_to_text(decode_text(data))
     elif content_type == TEXT:
-        text = decode_text(data)
-        extracted = Extracted(pages=[text], title=text_title(text), paged=False)
+        extracted = Extracted(pages=[decode_text(data)], title="", paged=False)
     elif content_type in IMAGES:
         read = ocr_images(data, on_page)
         numbers = tuple(range(1, len(read) + 1))
@@ -65,8 +64,8 @@ def extract(data: bytes, content_type: str, filename: str = "", on_page: OnPage 
         read_by = " (OCR found none in it)" if extracted.ocr_pages else ""
         raise ExtractionError(f"The file contains no text to index{read_by}.")
     title = normalise_text(extracted.title)[:500]
-    if not title and 1 in extracted.ocr_pages:
-        title = text_title(pages[0])  # a scan has no title of its own but the one printed on it
+    if not title and (content_type == TEXT or 1 in extracted.ocr_pages):
+        title = text_title(pages[0])  # plain text and scans have no title but the one written or printed on them
     return Extracted(pages, title, extracted.paged, extracted.ocr_pages, extracted.ocr_confidence)
 
 
@@ -220,7 +219,7 @@ def html_to_text(markup: str) -> Extracted:
 
 
 def text_title(text: str) -> str:
-    """A plain-text file's first line when it stands as a heading: short, with a letter, set off by a blank line,
+    """A (normalised) text's first line when it stands as a heading: short, with a letter, set off by a blank line,
     not ending like a sentence. Otherwise none, and the file name stays the title."""
     lines = text.strip().splitlines()
     if len(lines) < 3 or lines[1].strip():

@@ -43,6 +43,8 @@ _READER_SETTINGS = (
     "OCR_PAGE_TIMEOUT_SECONDS",
     "OCR_TIME_LIMIT_SECONDS",
 )
+# The first word of the reader's progress lines on stderr: "progress <pages read> <pages to read>".
+_PROGRESS = b"progress"
 
 
 def extract_bounded(data: bytes, content_type: str, filename: str = "", on_page: OnPage | None = None) -> Extracted:
@@ -180,9 +182,6 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
             return {"kind": "memory"}
         return {"kind": "error", "reason": f"{type(exc).__name__}: {str(exc)[:300]}"}
     return {"kind": "ok", **asdict(extracted)}
-
-
-_PROGRESS = b"progress"
 
 
 def _report_page(done: int, total: int) -> None:

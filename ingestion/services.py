@@ -58,8 +58,8 @@ def human_size(size: int) -> str:
 
 
 def quoted(name: str) -> str:
-    """A file's name as it was given, in quotes: messages start with it, and the admin capitalises a message's
-    first letter ("notes.txt" was shown as "Notes.txt")."""
+    """A name as it was given, in quotes: messages start with a file's name, and the admin capitalises a
+    message's first letter ("notes.txt" was shown as "Notes.txt")."""
     return f"\u201c{name}\u201d"
 
 
@@ -135,7 +135,7 @@ def _duplicate(name: str, existing: Document) -> UploadOutcome:
     return UploadOutcome(
         name=name,
         document=existing,
-        message=f"{quoted(name)} is already uploaded as \u201c{existing.title}\u201d in {existing.collection} "
+        message=f"{quoted(name)} is already uploaded as {quoted(existing.title)} in {existing.collection} "
         f"(status: {existing.get_status_display()}); no second copy was stored.",
     )
 
