@@ -9,6 +9,7 @@ blurred and sprinkled with noise (demo/scans.py). RapidOCR is not a dependency o
 """
 
 import argparse
+import io
 import os
 import sys
 import time
@@ -57,18 +58,16 @@ def main() -> None:
     from pypdf import PdfReader
 
     from demo.pdfwriter import make_pdf
-    from demo.scans import character_error_rate, degrade, render_pages
+    from demo.scans import character_error_rate, scan_text_pages
 
     pdf = make_pdf(demo_pages())
-    import io
-
     references = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
     print("| engine | dpi | pages | CER mean | CER worst | s/page | pages/s |")
     print("|---|---|---|---|---|---|---|")
     for name in args.engines:
         read = {"tesseract": tesseract, "rapidocr": rapidocr}[name]()
         for dpi in args.dpi:
-            images = [degrade(img, seed=i) for i, img in enumerate(render_pages(pdf, dpi))]
+            images = scan_text_pages(demo_pages(), dpi=dpi)
             started = time.perf_counter()
             texts = [read(image) for image in images]
             seconds = (time.perf_counter() - started) / len(images)

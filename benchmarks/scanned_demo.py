@@ -37,8 +37,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from demo.pdfwriter import make_pdf
-    from demo.scans import scan_pdf
+    from demo.scans import scan_text_pages, scanned_pdf
     from ingestion.extraction import sniff_content_type
     from ingestion.formats import extract
     from ingestion.models import Collection, Document
@@ -52,7 +51,7 @@ def main() -> None:
     for path in sorted((ROOT / "demo" / "documents").iterdir()):
         data = path.read_bytes()
         original = extract(data, sniff_content_type(data, path.name), path.name)
-        scan = scan_pdf(make_pdf(original.pages), dpi=args.dpi)
+        scan = scanned_pdf(scan_text_pages(original.pages, dpi=args.dpi), args.dpi)
         started = time.perf_counter()
         outcome = document_create(
             name=path.name,

@@ -49,11 +49,6 @@ def scan_text_pages(pages: Sequence[str], *, dpi: int = 200, seed: int = 0, **ma
     return [degrade(img, seed=seed + i, **marks) for i, img in enumerate(render_pages(make_pdf(pages), dpi))]
 
 
-def scan_pdf(pdf: bytes, *, dpi: int = 200, seed: int = 0, **marks: float) -> bytes:
-    """A scanned copy of a PDF: its pages rendered, degraded and saved without a text layer."""
-    return scanned_pdf([degrade(img, seed=seed + i, **marks) for i, img in enumerate(render_pages(pdf, dpi))], dpi)
-
-
 def character_error_rate(reference: str, read: str) -> float:
     """Edit distance between the texts (whitespace runs count as one space) over the reference's length."""
     ref, hyp = " ".join(reference.split()), " ".join(read.split())
